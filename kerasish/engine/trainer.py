@@ -1,0 +1,623 @@
+"""compile / fit / evaluate / predict for kerasish models (the ``Trainer`` mixin).
+
+The loops, in pseudocode::
+
+    fit:  for epoch: model.train(); reset metrics; on_epoch_begin
+              for batch in data.epoch_batches(epoch):      # device tensors
+                  [on_train_batch_begin]  logs = train_step(batch)  [on_train_batch_end]
+              logs = results (one device sync); val logs = evaluate(validation, silent)
+              on_epoch_end(epoch, logs)                      # History, EarlyStopping, ...
+    evaluate / predict: the same with test_step / predict_step under torch.no_grad().
+
+``train_step`` does forward → loss → backward → optimizer step → metric updates, all
+on the device; nothing is converted to Python numbers per step. Batch logs handed to
+callbacks are lazy (see ``callbacks.base.LazyLogs``).
+"""
+import math
+import warnings
+
+import numpy as np
+import torch
+
+from kerasish import backend
+from kerasish.engine import compile_utils, data as data_lib, tree
+
+
+class _LossTracker:
+    """A running mean of a per-batch loss, weighted by batch size (a keras Metric look-alike)."""
+
+    def __init__(self, name="loss"):
+        self.name = name
+        self._sum = None
+        self._count = 0.0
+
+    def update_state(self, value, sample_weight=None):
+        n = 1.0 if sample_weight is None else float(sample_weight) if not torch.is_tensor(sample_weight) \
+            else sample_weight
+        v = value.detach() if torch.is_tensor(value) else torch.as_tensor(float(value))
+        if self._sum is None:
+            self._sum = torch.zeros((), dtype=torch.float32, device=v.device)
+        self._sum += v.to(self._sum.dtype) * n
+        self._count = self._count + n
+
+    def result(self):
+        if self._sum is None:
+            return torch.zeros(())
+        return self._sum / self._count
+
+    def reset_state(self):
+        self._sum = None
+        self._count = 0.0
+
+    @property
+    def variables(self):
+        return [] if self._sum is None else [self._sum]
+
+
+class Trainer:
+    """compile / fit / evaluate / predict, mixed into :class:`keras.Model`."""
+
+    compiled = False
+    optimizer = None
+    history = None
+    stop_training = False
+    _compiled_loss = None
+    _compiled_metrics = None
+    _loss_tracker = None
+    _output_loss_trackers = ()
+    _compile_config = None
+    _default_train_step = True
+
+    def _init_model_state(self):
+        self.compiled = False
+        self.optimizer = None
+        self.history = None
+        self.stop_training = False
+        self._compiled_loss = None
+        self._compiled_metrics = None
+        self._loss_tracker = None
+        self._output_loss_trackers = []
+        self._compile_config = None
+        self._jit_compile = False
+        self._run_eagerly = False
+        self.steps_per_execution = 1
+
+    # ------------------------------------------------------------------ compile
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True, **kwargs):
+        """Configure training: optimizer, loss(es), metrics (Keras semantics)."""
+        from kerasish import optimizers
+        kwargs.pop("sample_weight_mode", None)
+        kwargs.pop("target_tensors", None)
+        kwargs.pop("experimental_run_tf_function", None)
+        if kwargs:
+            raise TypeError(f"compile() got unexpected keyword arguments: {sorted(kwargs)}")
+        if isinstance(optimizer, torch.optim.Optimizer):
+            self.optimizer = optimizer
+        else:
+            self.optimizer = optimizers.get(optimizer)
+        if loss is not None:
+            from kerasish import losses as losses_mod
+            for spec in (loss.values() if isinstance(loss, dict) else loss if isinstance(loss, (list, tuple))
+                         else [loss]):
+                if spec is not None:
+                    losses_mod.get(spec)  # validate names now
+        if metrics is not None and not isinstance(metrics, (list, tuple, dict, str)) and not callable(metrics):
+            raise TypeError(
+                "Expected `metrics` argument to be a list, tuple, dict or string. "
+                f"Received instead: metrics={metrics!r} of type {type(metrics)}")
+        output_names = getattr(self, "output_names", None) if hasattr(type(self), "output_names") else None
+        self._compiled_loss = compile_utils.CompiledLoss(loss, loss_weights, output_names) if loss is not None \
+            else None
+        self._compiled_metrics = compile_utils.CompiledMetrics(metrics, weighted_metrics, output_names) \
+            if (metrics is not None or weighted_metrics is not None) else None
+        self._loss_tracker = _LossTracker("loss")
+        self._output_loss_trackers = []
+        self._run_eagerly = run_eagerly
+        self._jit_compile = jit_compile is True
+        self.steps_per_execution = steps_per_execution
+        self._compile_config = {"optimizer": optimizer if isinstance(optimizer, str) else None, "loss": loss,
+                                "loss_weights": loss_weights, "metrics": metrics,
+                                "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
+                                "steps_per_execution": steps_per_execution, "jit_compile": jit_compile}
+        self._compile_args = dict(optimizer=optimizer, loss=loss, loss_weights=loss_weights, metrics=metrics,
+                                  weighted_metrics=weighted_metrics)
+        self.compiled = True
+        self._default_train_step = type(self).train_step is Trainer.train_step
+        self._label_checked = False
+
+    @property
+    def run_eagerly(self):
+        return self._run_eagerly
+
+    @property
+    def jit_compile(self):
+        return self._jit_compile
+
+    def _assert_compiled(self, what):
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call `compile()` before using the model for {what}. "
+                f"(model '{self.name}' has not been compiled.)")
+
+    # ------------------------------------------------------------------ loss & metrics
+    @property
+    def metrics(self):
+        out = []
+        if self._loss_tracker is not None:
+            out.append(self._loss_tracker)
+            out.extend(self._output_loss_trackers)
+        if self._compiled_metrics is not None and self._compiled_metrics.built:
+            out.extend(self._compiled_metrics.metrics)
+        out.extend(self._tracked_metrics())
+        return out
+
+    def _tracked_metrics(self):
+        from kerasish.metrics import Metric
+        found, seen = [], set()
+        for layer in self._flatten_layers(include_self=True):
+            for v in vars(layer).values():
+                if isinstance(v, Metric) and id(v) not in seen:
+                    seen.add(id(v))
+                    found.append(v)
+        return found
+
+    @property
+    def metrics_names(self):
+        return [getattr(m, "_kerasish_log_name", m.name) for m in self.metrics]
+
+    def reset_metrics(self):
+        for m in self.metrics:
+            m.reset_state()
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """Total loss of a batch: compiled losses (times loss_weights) plus ``model.losses``."""
+        total = None
+        if self._compiled_loss is not None and y is not None:
+            if not self._compiled_loss.built:
+                self._compiled_loss.build(y, y_pred)
+                if self._compiled_loss.multi:
+                    self._output_loss_trackers = [_LossTracker(f"{n}_loss") for n in self._compiled_loss.names]
+            total, per = self._compiled_loss(y, y_pred, sample_weight)
+            self._last_output_losses = per
+        extra = self.losses
+        if extra:
+            reg = torch.stack([torch.as_tensor(l, device=backend.get_device()).float().reshape(()) for l in extra]).sum()
+            total = reg if total is None else total + reg
+        if total is None:
+            if self._compiled_loss is None:
+                raise ValueError(
+                    "No loss to compute. Provide a `loss` argument in `compile()` (or add losses with "
+                    "`add_loss()` inside a layer).")
+            raise ValueError("No loss to compute: the targets `y` are missing for this batch.")
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics and return all metric results (a dict of tensors)."""
+        self._update_compiled_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def _flat_outputs(self, y, y_pred, sample_weight):
+        yps = tree.flatten(y_pred)
+        if self._compiled_loss is not None and self._compiled_loss.built:
+            yts = self._compiled_loss.flat_true(y, y_pred) if len(yps) > 1 else \
+                [y if not isinstance(y, (list, tuple, dict)) else tree.flatten(y)[0]]
+            names = self._compiled_loss.names
+        else:
+            yts = tree.flatten(y) if isinstance(y, (list, tuple, dict)) else [y]
+            names = compile_utils._names_for(y_pred, getattr(self, "output_names", None)
+                                             if hasattr(type(self), "output_names") else None)
+        if isinstance(sample_weight, (list, tuple)):
+            sws = list(sample_weight)
+        elif isinstance(sample_weight, dict):
+            sws = [sample_weight.get(n) for n in names]
+        else:
+            sws = [sample_weight] * len(yps)
+        return yts, yps, sws, names
+
+    def _update_compiled_metrics(self, y, y_pred, sample_weight):
+        cm = self._compiled_metrics
+        if cm is None:
+            return
+        yts, yps, sws, names = self._flat_outputs(y, y_pred, sample_weight)
+        if not cm.built:
+            flags = []
+            for i in range(len(yps)):
+                loss = self._compiled_loss.losses[i] if self._compiled_loss is not None and \
+                    self._compiled_loss.built and i < len(self._compiled_loss.losses) else None
+                flags.append(bool(getattr(loss, "from_logits", False)))
+            cm.build(yts, yps, names, flags)
+        with torch.no_grad():
+            cm.update(yts, yps, sws)
+
+    def get_metrics_result(self):
+        logs = {}
+        if self._loss_tracker is not None and self._loss_tracker._sum is not None:
+            logs["loss"] = self._loss_tracker.result()
+        for t in self._output_loss_trackers:
+            if t._sum is not None:
+                logs[t.name] = t.result()
+        if self._compiled_metrics is not None and self._compiled_metrics.built:
+            logs.update(self._compiled_metrics.results())
+        for m in self._tracked_metrics():
+            r = m.result()
+            if isinstance(r, dict):
+                logs.update(r)
+            else:
+                logs[m.name] = r
+        return logs
+
+    def _track_losses(self, loss, batch_size):
+        with torch.no_grad():
+            self._loss_tracker.update_state(loss, sample_weight=batch_size)
+            if self._output_loss_trackers:
+                for t, v in zip(self._output_loss_trackers, self._last_output_losses):
+                    if v is not None:
+                        t.update_state(v, sample_weight=batch_size)
+
+    # ------------------------------------------------------------------ steps
+    def _ensure_optimizer_built(self):
+        opt = self.optimizer
+        if opt is None or isinstance(opt, torch.optim.Optimizer):
+            return
+        variables = self.trainable_weights
+        if not getattr(opt, "built", False) or getattr(self, "_opt_vars_ids", None) != [id(v) for v in variables]:
+            opt.build(variables)
+            self._opt_vars_ids = [id(v) for v in variables]
+
+    def train_step(self, data):
+        """One optimization step on a batch ``(x, y, sample_weight)``; returns the metric logs."""
+        x, y, sample_weight = data_lib.unpack_batch(data)
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+        opt = self.optimizer
+        if isinstance(opt, torch.optim.Optimizer):
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        else:
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        if self._has_constraints:
+            self._apply_constraints()
+        self._track_losses(loss, _batch_size(x))
+        self._update_compiled_metrics(y, y_pred, sample_weight)
+        return None  # results are read lazily from the metrics
+
+    def test_step(self, data):
+        x, y, sample_weight = data_lib.unpack_batch(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        self._track_losses(loss, _batch_size(x))
+        self._update_compiled_metrics(y, y_pred, sample_weight)
+        return None
+
+    def predict_step(self, data):
+        x, _, _ = data_lib.unpack_batch(data)
+        return self(x, training=False)
+
+    def _run_step(self, step_fn, batch, training):
+        logs = step_fn(batch)
+        if logs is None:
+            return None
+        if not isinstance(logs, dict):
+            raise TypeError(
+                f"`{step_fn.__name__}` of model '{self.name}' must return a dict of metric results "
+                f"(or None). Received: {type(logs).__name__}")
+        return logs
+
+    # ------------------------------------------------------------------ helpers
+    def _check_labels_once(self, data, y_pred_sample):
+        if self._label_checked or self._compiled_loss is None or not self._compiled_loss.built:
+            return
+        self._label_checked = True
+        from kerasish import losses as losses_mod
+        y = getattr(data, "y", None)
+        if y is None:
+            return
+        yts = tree.flatten(y) if isinstance(y, (list, tuple, dict)) else [y]
+        yps = tree.flatten(y_pred_sample)
+        if len(yts) != len(yps):
+            return
+        for loss, yt, yp in zip(self._compiled_loss.losses, yts, yps):
+            if loss is None or yt is None:
+                continue
+            check_enc = getattr(losses_mod, "check_label_encoding", None)
+            if check_enc is not None:
+                check_enc(loss, tuple(yt.shape), tuple(yp.shape))
+            fn_name = getattr(loss, "name", "") or ""
+            if "sparse_categorical" in fn_name and hasattr(losses_mod, "check_sparse_labels") \
+                    and not getattr(loss, "from_logits", False) or "sparse_categorical" in fn_name:
+                if hasattr(losses_mod, "check_sparse_labels"):
+                    losses_mod.check_sparse_labels(yt, yp.shape[-1], fn_name)
+
+    def _make_callbacks(self, callbacks, verbose, epochs, steps):
+        from kerasish.callbacks.base import CallbackList
+        if isinstance(callbacks, CallbackList):
+            return callbacks
+        return CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
+                            verbose=verbose, epochs=epochs, steps=steps)
+
+    @property
+    def _has_constraints(self):
+        c = self.__dict__.get("_constraints_cache")
+        if c is None:
+            from kerasish.layers.base import Layer
+            c = any(isinstance(l, Layer) and l._constrained for l in self._flatten_layers(include_self=True))
+            self.__dict__["_constraints_cache"] = c
+        return c
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
+            initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
+            validation_freq=1, **kwargs):
+        """Train the model; returns a :class:`~kerasish.callbacks.History`."""
+        for legacy in ("max_queue_size", "workers", "use_multiprocessing"):
+            kwargs.pop(legacy, None)
+        if kwargs:
+            raise TypeError(f"fit() got unexpected keyword arguments: {sorted(kwargs)}")
+        self._assert_compiled("training")
+        _check_int("fit", "epochs", epochs, minimum=0)
+        _check_int("fit", "initial_epoch", initial_epoch, minimum=0)
+        verbose = _standardize_verbose(verbose)
+        if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
+            raise ValueError(f"`validation_split` must be a float in [0, 1). Received: validation_split={validation_split!r}")
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+        data = data_lib.make_data(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
+                                  steps=steps_per_epoch, class_weight=class_weight, purpose="fit")
+        val_data = None
+        if validation_split and validation_data is None:
+            if not isinstance(data, data_lib.ArrayData):
+                raise ValueError(
+                    "`validation_split` is only supported for numpy arrays and torch tensors, not for a "
+                    f"dataset, DataLoader or generator (received x of type {type(x).__name__}). Pass "
+                    "`validation_data` instead.")
+            (tx, ty, tsw), (vx, vy, vsw) = data.split(validation_split)
+            data = data_lib.ArrayData(tx, ty, tsw, batch_size=data.batch_size, shuffle=shuffle,
+                                      steps=steps_per_epoch)
+            val_data = data_lib.ArrayData(vx, vy, vsw, batch_size=validation_batch_size or data.batch_size,
+                                          shuffle=False, steps=validation_steps)
+        elif validation_data is not None:
+            val_data = self._make_validation(validation_data, validation_batch_size or batch_size,
+                                             validation_steps)
+        steps = data.num_batches
+        cbs = self._make_callbacks(callbacks, verbose, epochs, steps)
+        self.stop_training = False
+        self._ensure_optimizer_built()
+        cbs.on_train_begin()
+        train_step = self.train_step
+        want_begin = cbs.wants("on_train_batch_begin")
+        want_end = cbs.wants("on_train_batch_end")
+        logs_fn = self.get_metrics_result
+        from kerasish.callbacks.base import LazyLogs, pythonify_logs
+        epoch_logs = {}
+        first = True
+        try:
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                self.train()
+                cbs.on_epoch_begin(epoch)
+                step = -1
+                for step, batch in enumerate(data.epoch_batches(epoch)):
+                    if want_begin:
+                        cbs.on_train_batch_begin(step)
+                    logs = train_step(batch)
+                    if first:
+                        first = False
+                        self._after_first_step(data, batch)
+                        self._ensure_optimizer_built()
+                    if want_end:
+                        cbs.on_train_batch_end(step, LazyLogs(logs_fn) if logs is None else _as_lazy(logs))
+                    if self.stop_training:
+                        break
+                if step < 0:
+                    warnings.warn("Your input ran out of data; interrupting training. Make sure that your "
+                                  "dataset or generator can generate at least `steps_per_epoch * epochs` "
+                                  "batches.", stacklevel=2)
+                    break
+                self.eval()
+                epoch_logs = pythonify_logs(logs_fn() if logs is None else logs)
+                if val_data is not None and _should_validate(epoch, validation_freq):
+                    val_logs = self._evaluate_data(val_data, callbacks=cbs, silent=True)
+                    epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+                cbs.on_epoch_end(epoch, epoch_logs)
+                if self.stop_training:
+                    break
+        finally:
+            self.eval()
+        cbs.on_train_end(epoch_logs)
+        return self.history
+
+    def _after_first_step(self, data, batch):
+        if isinstance(data, data_lib.ArrayData) and self._compiled_loss is not None and self._compiled_loss.built:
+            with torch.no_grad():
+                x = batch[0]
+                y_pred = self(tree.map_structure(lambda t: t[:1], x), training=False)
+            self._check_labels_once(data, y_pred)
+
+    def _make_validation(self, validation_data, batch_size, steps):
+        if isinstance(validation_data, (tuple, list)) and not isinstance(validation_data, np.ndarray):
+            if len(validation_data) == 2:
+                vx, vy = validation_data
+                vsw = None
+            elif len(validation_data) == 3:
+                vx, vy, vsw = validation_data
+            else:
+                raise ValueError(
+                    "`validation_data` should be a tuple `(val_x, val_y)` or `(val_x, val_y, val_sample_weight)` "
+                    f"or a dataset. Received: a {type(validation_data).__name__} of length {len(validation_data)}")
+            return data_lib.make_data(vx, vy, vsw, batch_size=batch_size, shuffle=False, steps=steps,
+                                      purpose="validation")
+        return data_lib.make_data(validation_data, batch_size=batch_size, shuffle=False, steps=steps,
+                                  purpose="validation")
+
+    # ------------------------------------------------------------------ evaluate
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False, **kwargs):
+        """Loss and metrics on data: a scalar (loss only), a list ``[loss, *metrics]`` or a dict."""
+        for legacy in ("max_queue_size", "workers", "use_multiprocessing"):
+            kwargs.pop(legacy, None)
+        if kwargs:
+            raise TypeError(f"evaluate() got unexpected keyword arguments: {sorted(kwargs)}")
+        self._assert_compiled("evaluation")
+        verbose = _standardize_verbose(verbose)
+        data = data_lib.make_data(x, y, sample_weight, batch_size=batch_size, shuffle=False, steps=steps,
+                                  purpose="evaluate")
+        cbs = self._make_callbacks(callbacks, verbose, 1, data.num_batches)
+        logs = self._evaluate_data(data, callbacks=cbs, silent=False)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_data(self, data, callbacks=None, silent=False):
+        from kerasish.callbacks.base import LazyLogs, pythonify_logs
+        self.reset_metrics()
+        was_training = self.training
+        self.eval()
+        if callbacks is not None and not silent:
+            callbacks.on_test_begin()
+        elif callbacks is not None:
+            callbacks.on_test_begin()
+        want_end = callbacks is not None and callbacks.wants("on_test_batch_end")
+        want_begin = callbacks is not None and callbacks.wants("on_test_batch_begin")
+        test_step = self.test_step
+        logs = None
+        try:
+            with torch.no_grad():
+                for step, batch in enumerate(data.epoch_batches(0)):
+                    if want_begin:
+                        callbacks.on_test_batch_begin(step)
+                    logs = test_step(batch)
+                    if want_end:
+                        callbacks.on_test_batch_end(step, LazyLogs(self.get_metrics_result) if logs is None
+                                                    else _as_lazy(logs))
+        finally:
+            if was_training:
+                self.train()
+        result = pythonify_logs(self.get_metrics_result() if logs is None else logs)
+        if callbacks is not None:
+            callbacks.on_test_end(result)
+        return result
+
+    # ------------------------------------------------------------------ predict
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, **kwargs):
+        """Model outputs for ``x`` as numpy arrays (a list/dict of arrays for multi-output models)."""
+        for legacy in ("max_queue_size", "workers", "use_multiprocessing"):
+            kwargs.pop(legacy, None)
+        if kwargs:
+            raise TypeError(f"predict() got unexpected keyword arguments: {sorted(kwargs)}")
+        verbose = _standardize_verbose(verbose)
+        data = data_lib.make_data(x, None, None, batch_size=batch_size, shuffle=False, steps=steps,
+                                  purpose="predict")
+        cbs = self._make_callbacks(callbacks, verbose, 1, data.num_batches)
+        want_end = cbs.wants("on_predict_batch_end")
+        want_begin = cbs.wants("on_predict_batch_begin")
+        predict_step = self.predict_step
+        self.eval()
+        cbs.on_predict_begin()
+        outputs = []
+        with torch.no_grad():
+            for step, batch in enumerate(data.epoch_batches(0)):
+                if want_begin:
+                    cbs.on_predict_batch_begin(step)
+                out = predict_step(batch)
+                outputs.append(out)
+                if want_end:
+                    cbs.on_predict_batch_end(step, {"outputs": out})
+        cbs.on_predict_end()
+        if not outputs:
+            raise ValueError("Unexpected result of `predict_function` (Empty batch_outputs). Please use "
+                             "`Model.compile(..., run_eagerly=True)`, or `tf.config.run_functions_eagerly(True)` "
+                             "for more information of where went wrong, or file a issue/bug to `keras`.")
+        return _concat_outputs(outputs)
+
+    # ------------------------------------------------------------------ on_batch
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        self._assert_compiled("training")
+        data = data_lib.make_data(x, y, sample_weight, batch_size=_num_samples(x), class_weight=class_weight)
+        batch = next(iter(data.epoch_batches(0)))
+        self.reset_metrics()
+        self._ensure_optimizer_built()
+        self.train()
+        try:
+            logs = self.train_step(batch)
+        finally:
+            self.eval()
+        self._ensure_optimizer_built()
+        from kerasish.callbacks.base import pythonify_logs
+        return _format_logs(pythonify_logs(self.get_metrics_result() if logs is None else logs), return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        self._assert_compiled("evaluation")
+        data = data_lib.make_data(x, y, sample_weight, batch_size=_num_samples(x))
+        logs = self._evaluate_data(data, callbacks=None, silent=True)
+        return _format_logs(logs, return_dict)
+
+    def predict_on_batch(self, x):
+        self.eval()
+        with torch.no_grad():
+            out = self(x, training=False)
+        return tree.map_structure(lambda t: backend.convert_to_numpy(t) if torch.is_tensor(t) else t, out)
+
+
+# ---------------------------------------------------------------------- helpers
+def _as_lazy(logs):
+    from kerasish.callbacks.base import LazyLogs
+    return LazyLogs(lambda: logs)
+
+
+def _format_logs(logs, return_dict):
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _num_samples(x):
+    return len(tree.flatten(x)[0])
+
+
+def _batch_size(x):
+    first = x
+    while isinstance(first, (list, tuple)):
+        first = first[0]
+    if isinstance(first, dict):
+        first = next(iter(first.values()))
+        while isinstance(first, (list, tuple)):
+            first = first[0]
+    return first.shape[0]
+
+
+def _standardize_verbose(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2, True, False):
+        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2. Received: verbose={verbose!r}")
+    return int(verbose)
+
+
+def _check_int(fn, name, value, minimum=0):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(
+            f"{fn}(): `{name}` must be an integer >= {minimum}. Received: {name}={value!r}")
+
+
+def _should_validate(epoch, freq):
+    if isinstance(freq, int):
+        return (epoch + 1) % freq == 0
+    return (epoch + 1) in freq
+
+
+def _concat_outputs(outputs):
+    first = outputs[0]
+    if torch.is_tensor(first):
+        return backend.convert_to_numpy(torch.cat(outputs) if len(outputs) > 1 else first)
+    if isinstance(first, dict):
+        return {k: _concat_outputs([o[k] for o in outputs]) for k in first}
+    if isinstance(first, (list, tuple)):
+        return [_concat_outputs([o[i] for o in outputs]) for i in range(len(first))]
+    return np.concatenate([np.asarray(o) for o in outputs])

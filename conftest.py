@@ -32,5 +32,5 @@ def _fresh_session():
 def oracle():
     """Real Keras 3 on the torch backend (the test dependency keras==3.15.1)."""
     keras = pytest.importorskip("keras")
-    keras.utils.clear_session() if hasattr(keras.utils, "clear_session") else keras.backend.clear_session()
+    keras.utils.clear_session(free_memory=False)
     return keras

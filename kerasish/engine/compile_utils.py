@@ -42,6 +42,13 @@ def _per_output(spec, names, what):
     return [spec] * n
 
 
+def _as_loss_object(fn):
+    from kerasish import losses as losses_mod
+    if isinstance(fn, losses_mod.Loss):
+        return fn
+    return losses_mod.LossFunctionWrapper(fn, name=getattr(fn, "__name__", None))
+
+
 class CompiledLoss:
     """Sum of per-output losses times ``loss_weights``."""
 
@@ -59,7 +66,7 @@ class CompiledLoss:
         self.names = _names_for(y_pred, self._output_names)
         n = len(self.names)
         specs = _per_output(self._spec, self.names, "loss")
-        self.losses = [losses_mod.get(s) if s is not None else None for s in specs]
+        self.losses = [_as_loss_object(losses_mod.get(s)) if s is not None else None for s in specs]
         if all(l is None for l in self.losses):
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
         w = self._weights_spec

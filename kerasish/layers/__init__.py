@@ -25,3 +25,40 @@ def serialize(layer):
 def deserialize(config, custom_objects=None):
     from kerasish.saving import serialization
     return serialization.deserialize_keras_object(config, custom_objects=custom_objects)
+
+
+# Layer families written in their own modules, resolved on first access.
+_LAZY = {
+    "conv": ["Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D", "DepthwiseConv2D",
+             "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1D", "Convolution2D",
+             "Convolution3D", "SeparableConvolution2D", "Convolution2DTranspose"],
+    "pooling": ["MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+                "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+                "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "MaxPool1D",
+                "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D", "GlobalMaxPool1D",
+                "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D"],
+    "reshaping": ["UpSampling1D", "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D",
+                  "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D"],
+    "regularization": ["SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
+                       "GaussianDropout", "AlphaDropout", "ActivityRegularization"],
+    "normalization": ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization"],
+    "embedding": ["Embedding", "Masking"],
+    "recurrent": ["SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell", "GRUCell", "RNN", "Bidirectional",
+                  "TimeDistributed", "StackedRNNCells"],
+    "preprocessing": ["Rescaling", "Normalization", "Resizing", "CenterCrop", "RandomFlip", "RandomRotation",
+                      "RandomZoom", "RandomTranslation", "RandomContrast", "RandomCrop", "RandomBrightness",
+                      "Discretization", "CategoryEncoding", "StringLookup", "IntegerLookup",
+                      "TextVectorization", "Hashing"],
+    "attention": ["MultiHeadAttention", "Attention", "AdditiveAttention"],
+}
+_LAZY_INDEX = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name):
+    module = _LAZY_INDEX.get(name)
+    if module is not None:
+        import importlib
+        mod = importlib.import_module(f"kerasish.layers.{module}")
+        if hasattr(mod, name):
+            return getattr(mod, name)
+    raise AttributeError(f"module 'kerasish.layers' has no attribute '{name}'")

@@ -72,6 +72,8 @@ class Layer(torch.nn.Module):
         super().__init_subclass__(**kwargs)
         if "call" not in cls.__dict__ and "forward" in cls.__dict__ and cls.__dict__["forward"] is not Layer.forward:
             cls.call = cls.__dict__["forward"]  # a torch-style subclass
+        if "build" in cls.__dict__ and not getattr(cls.__dict__["build"], "_kerasish_wrapped", False):
+            cls.build = _wrap_build(cls.__dict__["build"])
         call = cls.call
         try:
             params = inspect.signature(call).parameters
@@ -639,6 +641,24 @@ class _TrackedLayerList(torch.nn.ModuleList):
 
     def __hash__(self):
         return id(self)
+
+
+def _wrap_build(build):
+    import functools
+
+    @functools.wraps(build)
+    def wrapped(self, *args, **kwargs):
+        out = build(self, *args, **kwargs)
+        self.built = True
+        shapes = args[0] if args else kwargs.get("input_shape")
+        if shapes is not None and self.__dict__.get("_build_shapes") is None:
+            try:
+                self._build_shapes = tree.map_structure(lambda d: d, shapes)
+            except Exception:
+                pass
+        return out
+    wrapped._kerasish_wrapped = True
+    return wrapped
 
 
 def _uses_add_loss(layer):

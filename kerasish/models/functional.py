@@ -13,8 +13,10 @@ from kerasish.layers.input import InputLayer
 from kerasish.models.model import Model
 
 
-def _safe_module_name(name, taken):
+def _safe_module_name(name, taken, owner=None):
     key = name.replace(".", "_") or "layer"
+    if owner is not None and hasattr(type(owner), key):
+        key = key + "_"
     base, i = key, 1
     while key in taken:
         key = f"{base}_{i}"
@@ -97,7 +99,7 @@ class Functional(Model):
         self._graph_layers = layers
         taken = set()
         for layer in layers:
-            key = _safe_module_name(layer.name, taken)
+            key = _safe_module_name(layer.name, taken, self)
             taken.add(key)
             self.add_module(key, layer)
         self._compile_schedule(nodes)

@@ -80,7 +80,8 @@ class Sequential(Model):
                 f"All layers added to a Sequential model should have unique names. Name '{layer.name}' is "
                 f"already the name of a layer in this model. Update the `name` argument to pass a unique name.")
         self._seq_layers.append(layer)
-        self.add_module(layer.name.replace(".", "_") or "layer", layer)
+        from kerasish.models.functional import _safe_module_name
+        self.add_module(_safe_module_name(layer.name, set(self._modules), self), layer)
         self._run_layers = [l for l in self._seq_layers if not isinstance(l, InputLayer)]
 
     def pop(self, rebuild=True):
@@ -130,7 +131,8 @@ class Sequential(Model):
             shape = (None,) + tuple(input_shape[1:])
             inp = InputLayer(batch_shape=shape)
             self._seq_layers.insert(0, inp)
-            self._modules[inp.name] = inp
+            from kerasish.models.functional import _safe_module_name
+            self._modules[_safe_module_name(inp.name, set(self._modules), self)] = inp
         self._maybe_rebuild()
         self.built = True
 

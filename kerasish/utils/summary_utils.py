@@ -35,18 +35,14 @@ def _shrink(widths, max_width):
 
 
 def _wrap(text, width):
-    """Greedy word wrap at spaces; words longer than the width are split."""
+    """Greedy word wrap at spaces; a word longer than the width is cut with an ellipsis."""
     lines = []
     for paragraph in str(text).split("\n"):
         words = paragraph.split(" ")
         line = ""
         for word in words:
-            while len(word) > width:
-                if line:
-                    lines.append(line)
-                    line = ""
-                lines.append(word[:width])
-                word = word[width:]
+            if len(word) > width:  # too long for a line: cut with an ellipsis, like Keras's table
+                word = word[:width - 1] + "…"
             candidate = word if not line else f"{line} {word}"
             if len(candidate) <= width:
                 line = candidate

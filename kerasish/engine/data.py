@@ -142,7 +142,7 @@ class ArrayData:
                 if done >= steps:
                     break
                 idx = slice(start, start + bs) if perm is None else perm[start:start + bs]
-                yield self._take(self.x, idx), self._take(self.y, idx), self._take(self.sample_weight, idx)
+                yield _pack(self._take(self.x, idx), self._take(self.y, idx), self._take(self.sample_weight, idx))
                 done += 1
             if self._steps is None:
                 break
@@ -161,6 +161,15 @@ class ArrayData:
         train = (take(self.x, head), take(self.y, head), take(self.sample_weight, head))
         val = (take(self.x, tail), take(self.y, tail), take(self.sample_weight, tail))
         return train, val
+
+
+def _pack(x, y, sw):
+    """Keras's batch tuples: ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if sw is not None:
+        return (x, y, sw)
+    if y is not None:
+        return (x, y)
+    return (x,)
 
 
 def _apply_class_weight(y, sample_weight, class_weight):
@@ -250,7 +259,7 @@ class IterableData:
                     self._iterator = it = self._raw_iter(epoch)
                     continue
                 break
-            yield self._standardize(batch)
+            yield _pack(*self._standardize(batch))
             done += 1
 
     def _standardize(self, batch):

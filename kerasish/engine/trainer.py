@@ -54,6 +54,11 @@ class _LossTracker:
         return [] if self._sum is None else [self._sum]
 
 
+class _BatchLabels:
+    def __init__(self, y):
+        self.y = y
+
+
 class Trainer:
     """compile / fit / evaluate / predict, mixed into :class:`keras.Model`."""
 
@@ -197,7 +202,7 @@ class Trainer:
         self._update_compiled_metrics(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
-    def _flat_outputs(self, y, y_pred, sample_weight):
+    def _flatten_targets(self, y, y_pred, sample_weight):
         yps = tree.flatten(y_pred)
         if self._compiled_loss is not None and self._compiled_loss.built:
             yts = self._compiled_loss.flat_true(y, y_pred) if len(yps) > 1 else \
@@ -219,7 +224,7 @@ class Trainer:
         cm = self._compiled_metrics
         if cm is None:
             return
-        yts, yps, sws, names = self._flat_outputs(y, y_pred, sample_weight)
+        yts, yps, sws, names = self._flatten_targets(y, y_pred, sample_weight)
         if not cm.built:
             flags = []
             for i in range(len(yps)):
@@ -404,11 +409,14 @@ class Trainer:
                 for step, batch in enumerate(data.epoch_batches(epoch)):
                     if want_begin:
                         cbs.on_train_batch_begin(step)
-                    logs = train_step(batch)
                     if first:
                         first = False
-                        self._after_first_step(data, batch)
-                        self._ensure_optimizer_built()
+                        self._before_first_step(data, batch)
+                    logs = train_step(batch)
+                    if logs is not None and not isinstance(logs, dict):
+                        raise TypeError(
+                            f"`train_step` of model '{self.name}' must return a dict of metric results (or "
+                            f"None). Received: {logs!r} (of type {type(logs).__name__})")
                     if want_end:
                         cbs.on_train_batch_end(step, LazyLogs(logs_fn) if logs is None else _as_lazy(logs))
                     if self.stop_training:
@@ -431,12 +439,28 @@ class Trainer:
         cbs.on_train_end(epoch_logs)
         return self.history
 
-    def _after_first_step(self, data, batch):
-        if isinstance(data, data_lib.ArrayData) and self._compiled_loss is not None and self._compiled_loss.built:
-            with torch.no_grad():
-                x = batch[0]
-                y_pred = self(tree.map_structure(lambda t: t[:1], x), training=False)
-            self._check_labels_once(data, y_pred)
+    def _before_first_step(self, data, batch):
+        """Check the labels against the model's outputs once, before any step can fail on them
+        (on CUDA an out-of-range label would be a device assert)."""
+        if self._compiled_loss is None or self._label_checked:
+            return
+        x, y, _ = data_lib.unpack_batch(batch)
+        if y is None:
+            return
+        was_training = self.training
+        with torch.no_grad():
+            self.eval()
+            try:
+                y_pred = self(tree.map_structure(lambda t: t[:2], x), training=False)
+            finally:
+                self.train(was_training)
+        if not self._compiled_loss.built:
+            self._compiled_loss.build(y, y_pred)
+            if self._compiled_loss.multi:
+                self._output_loss_trackers = [_LossTracker(f"{n}_loss") for n in self._compiled_loss.names]
+        source = data if isinstance(data, data_lib.ArrayData) else _BatchLabels(y)
+        self._check_labels_once(source, y_pred)
+        self._ensure_optimizer_built()
 
     def _make_validation(self, validation_data, batch_size, steps):
         if isinstance(validation_data, (tuple, list)) and not isinstance(validation_data, np.ndarray):

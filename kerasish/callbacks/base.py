@@ -71,6 +71,8 @@ class Callback:
 
 
 def _overrides(cb, name):
+    if name in vars(cb) or (name.startswith("on_train_batch") and name.replace("train_", "") in vars(cb)):
+        return True
     fn = getattr(type(cb), name, None)
     if fn is None or getattr(fn, "_is_default", False):
         if name in ("on_train_batch_begin", "on_train_batch_end"):

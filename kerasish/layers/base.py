@@ -714,4 +714,4 @@ def _to_keras_layout(var):
     t = var.detach()
     if perm is not None:
         t = t.permute(*np.argsort(perm).tolist())
-    return backend.convert_to_numpy(t)
+    return np.array(backend.convert_to_numpy(t), copy=True)  # a snapshot, never a view of the weight

@@ -393,6 +393,9 @@ class Trainer:
         self.stop_training = False
         self._ensure_optimizer_built()
         cbs.on_train_begin()
+        override = self.__dict__.pop("_initial_epoch_override", None)  # set by BackupAndRestore
+        if override is not None:
+            initial_epoch = int(override)
         train_step = self.train_step
         want_begin = cbs.wants("on_train_batch_begin")
         want_end = cbs.wants("on_train_batch_end")

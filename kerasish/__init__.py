@@ -31,3 +31,13 @@ def __getattr__(name):
     if name in lazy:
         return importlib.import_module(f"kerasish.{name}")
     raise AttributeError(f"module 'kerasish' has no attribute '{name}'")
+
+
+def _shim_from_env():
+    import os
+    if os.environ.get("KERASISH_SHIM"):
+        from kerasish import shim
+        shim._maybe_install_from_env()
+
+
+_shim_from_env()

@@ -170,8 +170,7 @@ class CompiledMetrics:
                     if yt is None:
                         continue
                     obj = metrics_mod.resolve_by_shape(m, tuple(yt.shape), tuple(yp.shape),
-                                                       from_logits=from_logits_flags[i]) \
-                        if isinstance(m, str) else metrics_mod.get(m)
+                                                       from_logits=from_logits_flags[i])
                     if multi:
                         obj._kerasish_log_name = f"{name}_{obj.name}"
                     else:

@@ -101,7 +101,9 @@ class Softmax(_Elementwise):
             out = torch.exp(inputs - torch.logsumexp(inputs, dim=tuple(axes), keepdim=True))
         else:
             out = torch.softmax(inputs, dim=self.axis)
-        out._keras_logits = inputs
+        if mask is None and self.axis in (-1, inputs.dim() - 1):
+            out._keras_logits = inputs
+            out._keras_logits_kind = "softmax"
         return out
 
     def get_config(self):

@@ -61,6 +61,7 @@ class Dense(Layer):
     def _set_activation_flags(self):
         name = getattr(self.activation, "__name__", "")
         self._emit_logits = name in _PROBABILISTIC
+        self._logits_kind = name
         self._linear = name == "linear"
 
     def build(self, input_shape):
@@ -91,6 +92,7 @@ class Dense(Layer):
         out = self.activation(y)
         if self._emit_logits:
             out._keras_logits = y
+            out._keras_logits_kind = self._logits_kind
         return out
 
     def _explain_error(self, error, args):
@@ -132,13 +134,15 @@ class Activation(Layer):
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
-        self._emit_logits = getattr(self.activation, "__name__", "") in _PROBABILISTIC
+        self._logits_kind = getattr(self.activation, "__name__", "")
+        self._emit_logits = self._logits_kind in _PROBABILISTIC
         self.supports_masking = True
 
     def call(self, inputs):
         out = self.activation(inputs)
         if self._emit_logits and isinstance(out, torch.Tensor):
             out._keras_logits = inputs
+            out._keras_logits_kind = self._logits_kind
         return out
 
     def compute_output_shape(self, input_shape):

@@ -242,12 +242,14 @@ def convert_to_tensor(x, dtype=None, device=None):
                 f"Cannot convert a numpy array of dtype {x.dtype} to a tensor: expected numbers. "
                 f"Received an array of shape {x.shape} with values like {x.flat[0]!r}" if x.size else
                 f"Cannot convert a numpy array of dtype {x.dtype} to a tensor.")
-        t = torch.from_numpy(np.ascontiguousarray(x))
+        t = torch.from_numpy(x if x.flags.c_contiguous else np.ascontiguousarray(x))
         return t.to(device=dev, dtype=tdtype)
     if hasattr(x, "__array__") and not isinstance(x, (list, tuple)):
         return convert_to_tensor(np.asarray(x), dtype=dtype, device=device)
     if isinstance(x, float) and tdtype is None:
         tdtype = to_torch_dtype(floatx())
+    if isinstance(x, int) and not isinstance(x, bool) and tdtype is None:
+        tdtype = torch.int32
     if isinstance(x, (list, tuple)) and tdtype is None:
         arr = np.asarray(x)
         if arr.dtype == np.float64:

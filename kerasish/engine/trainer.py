@@ -184,8 +184,8 @@ class Trainer:
                 if self._compiled_loss.multi:
                     self._output_loss_trackers = [_LossTracker(f"{n}_loss") for n in self._compiled_loss.names]
             total, per = self._compiled_loss(y, y_pred, sample_weight)
-            self._last_output_losses = per
-        extra = self.losses
+            self.__dict__["_last_output_losses"] = per
+        extra = self._step_losses()
         if extra:
             reg = torch.stack([torch.as_tensor(l, device=backend.get_device()).float().reshape(()) for l in extra]).sum()
             total = reg if total is None else total + reg
@@ -196,6 +196,29 @@ class Trainer:
                     "`add_loss()` inside a layer).")
             raise ValueError("No loss to compute: the targets `y` are missing for this batch.")
         return total
+
+    def _step_losses(self):
+        """``self.losses`` without walking the layer tree each step: regularized weights are
+        found once (cached until the model's structure changes), ``add_loss`` values come from
+        the layers that called it during this forward pass."""
+        from kerasish.layers import base as layer_base
+        cache = self.__dict__.get("_losses_cache")
+        n_modules = len(self._modules)
+        if cache is None or cache[0] != n_modules:
+            regs, ids = [], set()
+            for layer in self._flatten_layers(include_self=True):
+                ids.add(id(layer))
+                if isinstance(layer, layer_base.Layer):
+                    regs.extend(layer._regularized)
+            cache = (n_modules, regs, ids)
+            self.__dict__["_losses_cache"] = cache
+        out = [reg(var) for var, reg in cache[1]]
+        if layer_base._LOSS_LAYERS:
+            ids = cache[2]
+            for layer in list(layer_base._LOSS_LAYERS):
+                if id(layer) in ids:
+                    out.extend(layer._added_losses)
+        return out
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics and return all metric results (a dict of tensors)."""
@@ -439,6 +462,8 @@ class Trainer:
                     break
         finally:
             self.eval()
+        if getattr(self.optimizer, "use_ema", False) and hasattr(self.optimizer, "finalize_variable_values"):
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         cbs.on_train_end(epoch_logs)
         return self.history
 

@@ -53,6 +53,8 @@ class Variable(torch.nn.Parameter):
         if tdtype is not None and data.dtype != tdtype:
             data = data.to(tdtype)
         data = data.detach()
+        if not isinstance(initializer, torch.Tensor) or data.data_ptr() == initializer.data_ptr():
+            data = data.clone()  # never share memory with the caller's array
         trainable = bool(trainable) and (data.is_floating_point() or data.is_complex())
         self = super().__new__(cls, data, requires_grad=trainable)
         self._keras_trainable = bool(trainable)

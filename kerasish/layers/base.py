@@ -27,6 +27,19 @@ from kerasish.engine import tree
 from kerasish.engine.variables import Variable
 
 _CALL_DEPTH = 0
+# torch's global module hooks: when any is registered, every call takes nn.Module.__call__.
+from torch.nn.modules import module as _torch_module
+
+
+class _GlobalHooks:
+    def __getitem__(self, i):
+        m = _torch_module
+        if i == 0:
+            return bool(m._global_forward_hooks or m._global_forward_pre_hooks)
+        return bool(m._global_backward_hooks or m._global_backward_pre_hooks)
+
+
+_GLOBAL_HOOKS = _GlobalHooks()
 _MASKING = [0]  # > 0 once any layer that creates masks exists
 _LOSS_LAYERS = weakref.WeakSet()  # layers holding add_loss() values of the current call
 
@@ -416,10 +429,23 @@ class Layer(torch.nn.Module):
             "must define `call(self, inputs)` (or a torch-style `forward`).")
 
     def __call__(self, *args, **kwargs):
+        global _CALL_DEPTH
+        # Fast path: a built layer called on one tensor inside a model's forward.
+        if _CALL_DEPTH and not kwargs and len(args) == 1 and type(args[0]) is torch.Tensor \
+                and self.__dict__.get("_fast_ok") and not _MASKING[0] and not _GLOBAL_HOOKS[0] \
+                and not _GLOBAL_HOOKS[1]:
+            _CALL_DEPTH += 1
+            try:
+                if self._call_has_training:
+                    return self.call(args[0], training=self.training)
+                return self.call(args[0])
+            except RuntimeError as e:
+                raise self._explain_error(e, args) from None
+            finally:
+                _CALL_DEPTH -= 1
         first = args[0] if args else (next(iter(kwargs.values())) if kwargs else None)
         if type(first) is not torch.Tensor and kt_lib.any_symbolic((args, kwargs)):
             return self._symbolic_call(args, kwargs)
-        global _CALL_DEPTH
         outer = _CALL_DEPTH == 0
         if outer or type(first) is not torch.Tensor:
             args = self._convert_inputs(args)
@@ -430,6 +456,8 @@ class Layer(torch.nn.Module):
         if not self.built:
             self._build_from_shapes(tree.map_structure(_shape_of, args[0]) if args else None, args)
             self._record_first_output = True
+        elif "_fast_ok" not in self.__dict__:
+            self._update_fast_ok()
         training = kwargs.get("training", None) if "training" in kwargs else None
         if "training" in kwargs and not self._call_has_training and not self._call_has_kwargs:
             del kwargs["training"]
@@ -470,6 +498,30 @@ class Layer(torch.nn.Module):
                 if isinstance(out, torch.Tensor):
                     self.add_loss(self.activity_regularizer(out))
         return outputs
+
+    def _update_fast_ok(self):
+        """Whether nested calls may skip ``nn.Module.__call__`` (no hooks, no activity
+        regularizer, a plain ``call``)."""
+        self.__dict__["_fast_ok"] = bool(
+            self.built and self.activity_regularizer is None and not self._forward_hooks
+            and not self._forward_pre_hooks and not self._backward_hooks and not self._backward_pre_hooks
+            and type(self).forward is Layer.forward and type(self).__call__ is Layer.__call__)
+
+    def register_forward_hook(self, *args, **kwargs):
+        self.__dict__["_fast_ok"] = False
+        return super().register_forward_hook(*args, **kwargs)
+
+    def register_forward_pre_hook(self, *args, **kwargs):
+        self.__dict__["_fast_ok"] = False
+        return super().register_forward_pre_hook(*args, **kwargs)
+
+    def register_full_backward_hook(self, *args, **kwargs):
+        self.__dict__["_fast_ok"] = False
+        return super().register_full_backward_hook(*args, **kwargs)
+
+    def register_full_backward_pre_hook(self, *args, **kwargs):
+        self.__dict__["_fast_ok"] = False
+        return super().register_full_backward_pre_hook(*args, **kwargs)
 
     def _explain_error(self, error, args):
         shapes = tree.map_structure(_shape_of, list(args))

@@ -112,6 +112,11 @@ class ArrayData:
         else:
             self._steps = None
         self._single_x = not isinstance(self.x, (list, tuple, dict))
+        self._dist = None
+
+    def set_distributed(self, rank, world_size, seed):
+        """Shard every global batch across ``world_size`` processes (see engine/distributed.py)."""
+        self._dist = (rank, world_size, seed)
 
     def _take(self, struct, idx):
         if struct is None:
@@ -135,13 +140,22 @@ class ArrayData:
                 chunk = perm[start:start + bs]
                 perm[start:start + bs] = chunk[torch.randperm(len(chunk), device=chunk.device)]
         elif self.shuffle:
-            perm = torch.randperm(n, device=self.device if not self.keep_on_host else "cpu")
+            if self._dist is not None:  # the same order on every rank
+                g = torch.Generator().manual_seed(self._dist[2] + epoch)
+                perm = torch.randperm(n, generator=g).to(self.device if not self.keep_on_host else "cpu")
+            else:
+                perm = torch.randperm(n, device=self.device if not self.keep_on_host else "cpu")
+        if self._dist is not None and perm is None:
+            perm = torch.arange(n, device=self.device if not self.keep_on_host else "cpu")
         done = 0
         while done < steps:
             for start in range(0, n, bs):
                 if done >= steps:
                     break
                 idx = slice(start, start + bs) if perm is None else perm[start:start + bs]
+                if self._dist is not None:
+                    from kerasish.engine import distributed
+                    idx = distributed.shard_batch(idx, self._dist[0], self._dist[1])
                 yield _pack(self._take(self.x, idx), self._take(self.y, idx), self._take(self.sample_weight, idx))
                 done += 1
             if self._steps is None:

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from kerasish import backend
-from kerasish.engine import compile_utils, data as data_lib, tree
+from kerasish.engine import compile_utils, data as data_lib, distributed, tree
 
 
 class _LossTracker:
@@ -296,34 +296,96 @@ class Trainer:
     def train_step(self, data):
         """One optimization step on a batch ``(x, y, sample_weight)``; returns the metric logs."""
         x, y, sample_weight = data_lib.unpack_batch(data)
-        y_pred = self(x, training=True)
-        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+        amp = self.__dict__.get("_amp")
+        if amp is None:
+            y_pred = self._forward(x, True)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+        else:
+            with torch.autocast(amp[0], dtype=amp[1]):
+                y_pred = self._forward(x, True)
+                loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
         opt = self.optimizer
         if isinstance(opt, torch.optim.Optimizer):
             opt.zero_grad(set_to_none=True)
+        else:
+            opt.zero_grad()
+        scaler = self.__dict__.get("_grad_scaler")
+        if scaler is None:
             loss.backward()
             opt.step()
         else:
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
         if self._has_constraints:
             self._apply_constraints()
         self._track_losses(loss, _batch_size(x))
         self._update_compiled_metrics(y, y_pred, sample_weight)
         return None  # results are read lazily from the metrics
 
+    def _forward(self, x, training):
+        """The model's forward for the built-in steps: compiled (jit_compile=True), through
+        DistributedDataParallel (under torchrun), or the model itself."""
+        fn = self.__dict__.get("_jit_fn")
+        if fn is not None:
+            try:
+                return fn(x, training=training)
+            except Exception as e:  # torch.compile could not handle the model: run eagerly
+                warnings.warn(f"jit_compile=True: torch.compile failed for model '{self.name}' "
+                              f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); "
+                              "falling back to eager execution.", stacklevel=3)
+                self.__dict__["_jit_fn"] = None
+        if training:
+            ddp = self.__dict__.get("_ddp")
+            if ddp is not None:
+                return ddp(x, training=True)
+        return self(x, training=training)
+
+    def _setup_execution(self, training):
+        """Per-fit/evaluate/predict set-up: mixed precision, jit, distributed."""
+        from kerasish import mixed_precision
+        device = next((p.device for p in self.parameters()), backend.get_device())
+        dtype = mixed_precision.autocast_dtype(device)
+        self.__dict__["_amp"] = None if dtype is None else (device.type, dtype)
+        if training:
+            use_scaler = dtype == torch.float16 and device.type == "cuda"
+            if use_scaler and self.__dict__.get("_grad_scaler") is None:
+                self.__dict__["_grad_scaler"] = torch.amp.GradScaler("cuda")
+            elif not use_scaler:
+                self.__dict__["_grad_scaler"] = None
+        if self._jit_compile and "_jit_fn" not in self.__dict__:
+            import os
+            try:
+                # KERASISH_COMPILE_BACKEND picks torch.compile's backend (default: inductor).
+                self.__dict__["_jit_fn"] = torch.compile(self, backend=os.environ.get("KERASISH_COMPILE_BACKEND",
+                                                                                      "inductor"))
+            except Exception as e:
+                warnings.warn(f"jit_compile=True: torch.compile is unavailable ({e}); running eagerly.",
+                              stacklevel=3)
+                self.__dict__["_jit_fn"] = None
+
     def test_step(self, data):
         x, y, sample_weight = data_lib.unpack_batch(data)
-        y_pred = self(x, training=False)
-        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        amp = self.__dict__.get("_amp")
+        if amp is None:
+            y_pred = self._forward(x, False)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        else:
+            with torch.autocast(amp[0], dtype=amp[1]):
+                y_pred = self._forward(x, False)
+                loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
         self._track_losses(loss, _batch_size(x))
         self._update_compiled_metrics(y, y_pred, sample_weight)
         return None
 
     def predict_step(self, data):
         x, _, _ = data_lib.unpack_batch(data)
-        return self(x, training=False)
+        amp = self.__dict__.get("_amp")
+        if amp is None:
+            return self._forward(x, False)
+        with torch.autocast(amp[0], dtype=amp[1]):
+            out = self._forward(x, False)
+        return tree.map_structure(lambda t: t.float() if torch.is_tensor(t) and t.is_floating_point() else t, out)
 
     def _run_step(self, step_fn, batch, training):
         logs = step_fn(batch)
@@ -411,6 +473,22 @@ class Trainer:
         elif validation_data is not None:
             val_data = self._make_validation(validation_data, validation_batch_size or batch_size,
                                              validation_steps)
+        if distributed.setup():
+            r, size = distributed.world()
+            bs = getattr(data, "batch_size", batch_size or 32)
+            if isinstance(data, data_lib.ArrayData) and bs < size:
+                raise ValueError(
+                    f"fit(): under torchrun `batch_size` is the global batch size and must be at least the world "
+                    f"size. Received: batch_size={bs} with {size} processes.")
+            seed = distributed.shared_seed()
+            for d in (data, val_data):
+                if isinstance(d, data_lib.ArrayData):
+                    d.set_distributed(r, size, seed)
+            if self.__dict__.get("_ddp") is None:
+                self.__dict__["_ddp"] = distributed.wrap(self)
+            if r != 0:
+                verbose = 0
+        self._setup_execution(training=True)
         steps = data.num_batches
         cbs = self._make_callbacks(callbacks, verbose, epochs, steps)
         self.stop_training = False
@@ -453,6 +531,8 @@ class Trainer:
                                   "batches.", stacklevel=2)
                     break
                 self.eval()
+                if distributed.is_distributed():
+                    distributed.allreduce_metrics(self.metrics)
                 epoch_logs = pythonify_logs(logs_fn() if logs is None else logs)
                 if val_data is not None and _should_validate(epoch, validation_freq):
                     val_logs = self._evaluate_data(val_data, callbacks=cbs, silent=True)
@@ -518,6 +598,12 @@ class Trainer:
         verbose = _standardize_verbose(verbose)
         data = data_lib.make_data(x, y, sample_weight, batch_size=batch_size, shuffle=False, steps=steps,
                                   purpose="evaluate")
+        if distributed.is_distributed() and torch.distributed.is_initialized() \
+                and isinstance(data, data_lib.ArrayData):
+            r, size = distributed.world()
+            data.set_distributed(r, size, 0)
+            verbose = verbose if r == 0 else 0
+        self._setup_execution(training=False)
         cbs = self._make_callbacks(callbacks, verbose, 1, data.num_batches)
         logs = self._evaluate_data(data, callbacks=cbs, silent=False)
         if return_dict:
@@ -550,6 +636,8 @@ class Trainer:
         finally:
             if was_training:
                 self.train()
+        if distributed.is_distributed() and torch.distributed.is_initialized():
+            distributed.allreduce_metrics(self.metrics)
         result = pythonify_logs(self.get_metrics_result() if logs is None else logs)
         if callbacks is not None:
             callbacks.on_test_end(result)
@@ -565,6 +653,7 @@ class Trainer:
         verbose = _standardize_verbose(verbose)
         data = data_lib.make_data(x, None, None, batch_size=batch_size, shuffle=False, steps=steps,
                                   purpose="predict")
+        self._setup_execution(training=False)
         cbs = self._make_callbacks(callbacks, verbose, 1, data.num_batches)
         want_end = cbs.wants("on_predict_batch_end")
         want_begin = cbs.wants("on_predict_batch_begin")

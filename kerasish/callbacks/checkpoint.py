@@ -80,6 +80,9 @@ class ModelCheckpoint(MonitorCallback):
         self._write(path)
 
     def _write(self, path):
+        from kerasish.engine import distributed
+        if not distributed.is_chief():  # under torchrun only rank 0 writes
+            return
         if self.save_weights_only:
             self.model.save_weights(path, overwrite=True)
         else:

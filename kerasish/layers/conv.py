@@ -22,8 +22,6 @@ Who owns what:
 The small validation/shape helpers at the top are shared with ``pooling.py`` and
 ``reshaping.py``.
 """
-import math
-
 import numpy as np
 import torch
 import torch.nn.functional as F

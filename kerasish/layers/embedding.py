@@ -87,10 +87,11 @@ class Embedding(Layer):
         lo, hi = (int(v) for v in torch.stack(torch.aminmax(ids)).tolist())  # one host sync
         if lo < 0 or hi >= self.input_dim:
             bad = hi if hi >= self.input_dim else lo
+            hint = ("Make `input_dim` larger than the largest id (vocabulary size + 1 when 0 is padding)."
+                    if bad >= self.input_dim else "Ids cannot be negative.")
             raise ValueError(
                 f"Embedding layer '{self.name}': input ids must be in the range [0, input_dim={self.input_dim}); "
-                f"received an id of {bad} (the inputs have min {lo}, max {hi}). Make `input_dim` larger than "
-                f"the largest id (vocabulary size + 1 when 0 is padding).")
+                f"received an id of {bad} (the inputs have min {lo}, max {hi}). {hint}")
 
     def call(self, inputs):
         ids = inputs

@@ -9,21 +9,19 @@ Who owns what:
   (cuDNN on CUDA) when the cell is a built-in one with Keras's default activations, no
   recurrent dropout in training and, for GRU, ``reset_after=True``. A mask is supported when
   every row's unmasked timesteps form one contiguous run (right padding, left padding, or
-  both): the rows are aligned, packed with their lengths, and the outputs are put back where
-  Keras's step loop leaves them (zeros before the run, the last output repeated after it, or
-  zeros with ``zero_output_for_mask``). Reading the run boundaries costs one host sync per
-  call, and only when a mask is present.
+  both; see ``_fused_masked``): the outputs are put back where Keras's step loop leaves them
+  (zeros before the run, the last output repeated after it, or zeros with
+  ``zero_output_for_mask``). Checking the mask's shape costs one host sync per call, and only
+  when a mask is present.
 - The step loop (``_run_loop``) calls the cell once per timestep with Keras's exact mask
   semantics (a masked step keeps the previous states and output); it serves custom cells,
   other activations, recurrent dropout, ``GRU(reset_after=False)`` and masks with holes.
 """
-import importlib
 import inspect
-import sys
+import warnings
 
 import torch
 import torch.nn.functional as F
-from torch.nn.utils import rnn as rnn_utils
 
 from kerasish import activations, backend, regularizers
 from kerasish.engine import tree
@@ -35,55 +33,22 @@ from kerasish.layers.rnn_cells import (  # noqa: F401  (re-exported)
 _TANH = (activations.tanh, torch.tanh, F.tanh)
 _SIGMOID = (activations.sigmoid, torch.sigmoid, F.sigmoid)
 _RELU = (activations.relu, torch.relu, F.relu)
+_SATURATE = 1e4  # sigmoid(±1e4) is exactly 1 / 0 in float16/32/64
 
 
 # ---------------------------------------------------------------------- (de)serialization
-def _serialization_module():
-    try:
-        from kerasish.saving import serialization
-    except ImportError:
-        return None
-    return serialization if hasattr(serialization, "serialize_keras_object") else None
-
-
 def serialize_layer(obj):
-    """A layer or cell → ``{'module', 'class_name', 'config', 'registered_name'}``."""
-    ser = _serialization_module()
-    if ser is not None:
-        return ser.serialize_keras_object(obj)
-    module = type(obj).__module__
-    if module.startswith("kerasish.layers"):
-        module = "keras.layers"
-    return {"module": module, "class_name": type(obj).__name__, "config": obj.get_config(),
-            "registered_name": None}
+    """A layer or cell → its Keras 3 config dict (``{'module', 'class_name', 'config', ...}``)."""
+    from kerasish.saving import serialization
+    return serialization.serialize_keras_object(obj)
 
 
 def deserialize_layer(config, custom_objects=None):
     """The inverse of :func:`serialize_layer` (objects pass through)."""
     if not isinstance(config, dict):
         return config
-    ser = _serialization_module()
-    if ser is not None:
-        return ser.deserialize_keras_object(config, custom_objects=custom_objects)
-    name = config.get("class_name")
-    cls = (custom_objects or {}).get(name)
-    if cls is None:
-        import kerasish.layers
-        cls = getattr(kerasish.layers, name, None) if name else None
-    module = config.get("module")
-    if cls is None and module and module not in ("keras.layers", "keras"):
-        mod = sys.modules.get(module)
-        if mod is None:
-            try:
-                mod = importlib.import_module(module)
-            except ImportError:
-                mod = None
-        cls = getattr(mod, name, None) if mod is not None else None
-    if cls is None:
-        raise ValueError(
-            f"Could not deserialize layer class '{name}' (module {module!r}): it is not a kerasish layer. Pass "
-            "it in `custom_objects` or register it with `register_keras_serializable`.")
-    return cls.from_config(config.get("config", {}))
+    from kerasish.saving import serialization
+    return serialization.deserialize_keras_object(config, custom_objects=custom_objects)
 
 
 def _clone_layer(layer, **overrides):
@@ -109,19 +74,19 @@ def _clone_cell(cell):
 # ---------------------------------------------------------------------- masks
 def _mask_runs(mask):
     """For a ``(batch, time)`` bool mask whose True entries form one contiguous run per row:
-    ``(starts, lengths)`` as device tensors plus host lists; ``None`` otherwise. One host sync."""
+    ``(starts, lengths, shifted, full)``: device tensors of the run starts and lengths, and
+    whether any run starts after t = 0 / whether nothing is masked. ``None`` when some row has
+    a hole. Costs one host sync."""
     m = mask if mask.dtype == torch.bool else mask.to(torch.bool)
     t = m.shape[1]
     lengths = m.sum(dim=1)
     starts = torch.where(lengths > 0, m.to(torch.uint8).argmax(dim=1), 0)
     ar = torch.arange(t, device=m.device)
     expected = (ar >= starts[:, None]) & (ar < (starts + lengths)[:, None])
-    ok = (expected == m).all()
-    host = torch.cat([ok.view(1).to(lengths.dtype), starts, lengths]).tolist()
-    if not host[0]:
+    flags = torch.stack([(expected == m).all(), (starts > 0).any(), m.all()]).tolist()
+    if not flags[0]:
         return None
-    b = m.shape[0]
-    return starts, lengths, host[1:1 + b], host[1 + b:]
+    return starts, lengths, flags[1], flags[2]
 
 
 def _expand_like(m, t):
@@ -389,55 +354,65 @@ class RNN(Layer):
             runs = _mask_runs(mask)
             if runs is None:  # the mask has holes: Keras's step semantics need the loop
                 return None
-            starts, lengths, starts_h, lengths_h = runs
-            t = x.shape[1]
-            if min(starts_h) == 0 and min(lengths_h) == t:
+            if runs[3]:
                 runs = None  # nothing is masked
         if training and 0.0 < cell.dropout < 1.0:
             dp = cell._create_dropout_mask(x[:, 0], cell.dropout)
             dp = dp[0] if isinstance(dp, list) else dp
             x = x * dp.unsqueeze(1)
         params = cell._fused_params()
-        has_bias = cell.use_bias
         h0 = flat0[0]
         c0 = flat0[1] if kind == "lstm" else None
         if runs is None:
-            out, new = _fused_call(kind, x, h0, c0, params, has_bias)
-            return new[0], out, self._pack_states(states, new)
-        return self._fused_masked(kind, x, h0, c0, params, has_bias, runs, states)
+            out, new = _fused_call(kind, x, h0, c0, params, cell.use_bias)
+            return new[0], out, tree.pack_like(states, new)
+        return self._fused_masked(kind, x, h0, c0, params, runs, states)
 
-    def _fused_masked(self, kind, x, h0, c0, params, has_bias, runs, states):
-        starts, lengths, starts_h, lengths_h = runs
+    def _fused_masked(self, kind, x, h0, c0, params, runs, states):
+        """The fused kernel under a mask whose unmasked steps are one run per row.
+
+        Each row's run is moved to t = 0 (a gather), the kernel runs over the whole padded
+        sequence (on CPU this beats packed sequences by ~10x), and the results are read at
+        each row's last valid step: outputs are causal, so steps after the run cannot change
+        them. For the LSTM carry, the padded steps are made exact no-ops by an extra input
+        feature that saturates the input gate to 0 and the forget gate to 1 there, so the
+        kernel's final carry is the carry at the last valid step (also for the gradients).
+        """
+        starts, lengths, shifted, _ = runs
         b, t = x.shape[:2]
         ar = torch.arange(t, device=x.device)
-        if max(starts_h) > 0:  # align every row's run at t = 0
+        if shifted:
             idx = (ar[None, :] + starts[:, None]).clamp(max=t - 1)
             x = x.gather(1, idx.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
-        lengths_cpu = torch.tensor([max(n, 1) for n in lengths_h], dtype=torch.int64)
-        out, new = _fused_call(kind, x, h0, c0, params, has_bias, lengths=lengths_cpu)
+        need_carry = kind == "lstm" and (self.return_state or self.stateful)
+        if need_carry:
+            u = self.cell.units
+            pad = (ar[None, :] >= lengths[:, None]).to(x.dtype).unsqueeze(-1)
+            x = torch.cat([x, pad], dim=-1)
+            col = torch.zeros((4 * u, 1), dtype=params[0].dtype, device=params[0].device)
+            col[:u] = -_SATURATE  # input gate → 0
+            col[u:2 * u] = _SATURATE  # forget gate → 1
+            params = [torch.cat([params[0], col], dim=1)] + list(params[1:])
+        out, new = _fused_call(kind, x, h0, c0, params, self.cell.use_bias)
         valid = lengths > 0
-        if min(lengths_h) == 0:  # fully masked rows keep their initial states
-            init = [h0] if c0 is None else [h0, c0]
-            new = [torch.where(valid[:, None], n, s) for n, s in zip(new, init)]
+        last_idx = (lengths - 1).clamp(min=0)
+        h_last = out.gather(1, last_idx.view(b, 1, 1).expand(-1, 1, out.shape[-1]))[:, 0]
+        new[0] = torch.where(valid[:, None], h_last, h0)  # fully masked rows keep their states
         zero = torch.zeros((), dtype=out.dtype, device=out.device)
-        last = torch.where(valid[:, None], new[0], zero)
+        last = torch.where(valid[:, None], h_last, zero)
         if self.zero_output_for_mask:
             last = torch.where(((starts + lengths) == t)[:, None], last, zero)
         seq = None
         if self.return_sequences:
             j = ar[None, :] - starts[:, None]
-            jc = torch.minimum(j.clamp(min=0), (lengths - 1).clamp(min=0)[:, None])
+            jc = torch.minimum(j.clamp(min=0), last_idx[:, None])
             seq = out.gather(1, jc.unsqueeze(-1).expand(-1, -1, out.shape[-1]))
             if self.zero_output_for_mask:
                 keep = (j >= 0) & (j < lengths[:, None])
             else:
                 keep = (j >= 0) & valid[:, None]
             seq = torch.where(keep.unsqueeze(-1), seq, zero)
-        return last, seq, self._pack_states(states, new)
-
-    @staticmethod
-    def _pack_states(states, new):
-        return tree.pack_like(states, new)
+        return last, seq, tree.pack_like(states, new)
 
     # ------------------------------------------------------------------ step loop
     def _run_loop(self, x, states, mask, training):
@@ -552,32 +527,26 @@ def _reset_dropout(cell):
             _reset_dropout(c)
 
 
-def _fused_call(kind, x, h0, c0, params, has_bias, lengths=None):
+def _fused_call(kind, x, h0, c0, params, has_bias):
     """Run torch's fused ``kind`` kernel ('lstm', 'gru', 'rnn_tanh', 'rnn_relu') over the
-    batch-first ``x``; with ``lengths`` (CPU int64), over packed sequences. Returns
-    ``(outputs (batch, time, units), [h_n(, c_n)])``."""
+    batch-first ``x``. Returns ``(outputs (batch, time, units), [h_n(, c_n)])``."""
+    if x.is_cuda:
+        # cuDNN copies the Keras-layout weights into its own buffer every call and says so
+        # (a warning aimed at nn.LSTM users, who can call flatten_parameters()).
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="RNN module weights are not part")
+            return _fused_call_impl(kind, x, h0, c0, params, has_bias)
+    return _fused_call_impl(kind, x, h0, c0, params, has_bias)
+
+
+def _fused_call_impl(kind, x, h0, c0, params, has_bias):
     train = torch.is_grad_enabled()
     hx = h0.unsqueeze(0)
-    fn = getattr(torch._VF, kind)
-    if lengths is None:
-        if kind == "lstm":
-            out, h, c = fn(x, (hx, c0.unsqueeze(0)), params, has_bias, 1, 0.0, train, False, True)
-            return out, [h[0], c[0]]
-        out, h = fn(x, hx, params, has_bias, 1, 0.0, train, False, True)
-        return out, [h[0]]
-    packed = rnn_utils.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-    order, unorder = packed.sorted_indices, packed.unsorted_indices
-    hx = hx.index_select(1, order)
     if kind == "lstm":
-        data, h, c = fn(packed.data, packed.batch_sizes, (hx, c0.unsqueeze(0).index_select(1, order)), params,
-                        has_bias, 1, 0.0, train, False)
-        new = [h[0].index_select(0, unorder), c[0].index_select(0, unorder)]
-    else:
-        data, h = fn(packed.data, packed.batch_sizes, hx, params, has_bias, 1, 0.0, train, False)
-        new = [h[0].index_select(0, unorder)]
-    out, _ = rnn_utils.pad_packed_sequence(rnn_utils.PackedSequence(data, packed.batch_sizes, order, unorder),
-                                           batch_first=True, total_length=x.shape[1])
-    return out, new
+        out, h, c = torch._VF.lstm(x, (hx, c0.unsqueeze(0)), params, has_bias, 1, 0.0, train, False, True)
+        return out, [h[0], c[0]]
+    out, h = getattr(torch._VF, kind)(x, hx, params, has_bias, 1, 0.0, train, False, True)
+    return out, [h[0]]
 
 
 # ---------------------------------------------------------------------- built-in layers

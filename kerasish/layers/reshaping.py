@@ -8,7 +8,6 @@ Who owns what:
   channels_first): ``F.pad`` / a slice view, no permutes.
 (Flatten, Reshape, Permute and RepeatVector live in ``core.py``.)
 """
-import torch
 import torch.nn.functional as F
 
 from kerasish.layers.base import Layer

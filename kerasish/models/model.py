@@ -106,10 +106,6 @@ class Model(Trainer, Layer):
         from kerasish.saving import serialization
         return json.dumps(serialization.serialize_keras_object(self), **kwargs)
 
-    def get_config(self):
-        config = Layer.get_config(self)
-        return config
-
     @classmethod
     def from_config(cls, config, custom_objects=None):
         if "layers" in config and "input_layers" in config:

@@ -265,3 +265,43 @@ def convert_to_numpy(x):
             x = x.float()
         return x.cpu().numpy()
     return np.asarray(x)
+
+
+# ----------------------------------------------------------------------------- Keras 2 helpers
+def get_value(x):
+    """``K.get_value(optimizer.lr)``: a tensor, variable or Python number as a numpy value / float."""
+    if hasattr(x, "numpy"):
+        value = x.numpy()
+    elif isinstance(x, torch.Tensor):
+        value = convert_to_numpy(x)
+    else:
+        return x
+    return value.item() if getattr(value, "shape", None) == () else value
+
+
+def set_value(x, value):
+    """``K.set_value(optimizer.lr, 0.01)`` or on a variable/tensor."""
+    if hasattr(x, "assign"):
+        x.assign(value)
+        return
+    if isinstance(x, torch.Tensor):
+        with torch.no_grad():
+            x.copy_(torch.as_tensor(np.asarray(value), dtype=x.dtype, device=x.device))
+        return
+    raise TypeError(f"set_value() needs a variable or tensor. Received: {type(x).__name__}")
+
+
+def int_shape(x):
+    return tuple(x.shape)
+
+
+def count_params(x):
+    return int(np.prod(tuple(x.shape)))
+
+
+def shape(x):
+    return tuple(x.shape)
+
+
+def dtype(x):
+    return standardize_dtype(x.dtype)

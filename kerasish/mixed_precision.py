@@ -22,7 +22,8 @@ class Policy:
     def __init__(self, name="float32"):
         if isinstance(name, Policy):
             name = name.name
-        if name not in _VALID:
+        if name not in _VALID and not (isinstance(name, str) and name in ("int8", "int16", "int32", "int64",
+                                                                          "uint8", "bool")):
             raise ValueError(f"Cannot convert '{name}' to a mixed precision policy. Valid policies: {list(_VALID)}")
         self.name = name
 

@@ -289,9 +289,17 @@ class Trainer:
         if opt is None or isinstance(opt, torch.optim.Optimizer):
             return
         variables = self.trainable_weights
-        if not getattr(opt, "built", False) or getattr(self, "_opt_vars_ids", None) != [id(v) for v in variables]:
+        if not variables:
+            return  # not built yet: the optimizer is built after the first forward pass
+        ids = [id(v) for v in variables]
+        if not getattr(opt, "built", False):
             opt.build(variables)
-            self._opt_vars_ids = [id(v) for v in variables]
+            self.__dict__["_opt_vars_ids"] = ids
+        elif self.__dict__.get("_opt_vars_ids") not in (None, ids) and set(ids) - set(self._opt_vars_ids):
+            warnings.warn(
+                f"The trainable weights of model '{self.name}' changed after its optimizer was built (a layer was "
+                "unfrozen?); the new weights are not updated until you call `compile()` again.", stacklevel=3)
+            self.__dict__["_opt_vars_ids"] = ids
 
     def train_step(self, data):
         """One optimization step on a batch ``(x, y, sample_weight)``; returns the metric logs."""
@@ -545,7 +553,7 @@ class Trainer:
         if getattr(self.optimizer, "use_ema", False) and hasattr(self.optimizer, "finalize_variable_values"):
             self.optimizer.finalize_variable_values(self.trainable_weights)
         cbs.on_train_end(epoch_logs)
-        return self.history
+        return cbs._history if getattr(cbs, "_history", None) is not None else self.history
 
     def _before_first_step(self, data, batch):
         """Check the labels against the model's outputs once, before any step can fail on them

@@ -412,6 +412,8 @@ class Layer(torch.nn.Module):
         else:
             build(shapes)
         self.built = True
+        if self.__dict__.get("_build_shapes") is None and shapes is not None:
+            self._build_shapes = shapes  # the build config saving needs (subclassed models too)
 
     def compute_output_shape(self, input_shape):
         return NotImplemented

@@ -356,7 +356,17 @@ class Lambda(Layer):
             code = marshal.loads(base64.b64decode(fn["config"]["code"]))
             fn = types.FunctionType(code, globals())
         elif isinstance(fn, dict) and fn.get("class_name") == "function":
-            import importlib
-            module, _, name = fn["config"].rpartition(".")
-            fn = getattr(importlib.import_module(module), name)
+            registered = object_registration.get_registered_object(fn["config"].rpartition(".")[2]) \
+                if hasattr(object_registration, "get_registered_object") else None
+            if registered is None and object_registration.in_safe_mode(safe_mode):
+                raise ValueError(
+                    f"Lambda layer '{config.get('name')}' refers to the function '{fn['config']}'. Loading it "
+                    "would import that module, which is disallowed in safe mode. Register the function with "
+                    "`@keras.saving.register_keras_serializable()`, or pass `safe_mode=False` if you trust the file.")
+            if registered is not None:
+                fn = registered
+            else:
+                import importlib
+                module, _, name = fn["config"].rpartition(".")
+                fn = getattr(importlib.import_module(module), name)
         return cls(fn, **config)

@@ -114,12 +114,15 @@ class Model(Trainer, Layer):
         return super().from_config(config)
 
     def get_compile_config(self):
-        return getattr(self, "_compile_config", None)
+        if not self.compiled:
+            return None
+        from kerasish.saving import serialization
+        return serialization.model_compile_config(self)
 
     def compile_from_config(self, config):
         if config:
             from kerasish.saving import serialization
-            self.compile(**serialization.deserialize_compile_config(config))
+            self.compile(**serialization.deserialize_compile_config(config, model=self))
 
     def __repr__(self):
         return torch_repr(self)

@@ -92,7 +92,12 @@ class Variable(torch.nn.Parameter):
         return backend.standardize_dtype(self.dtype)
 
     def numpy(self):
-        return backend.convert_to_numpy(self)
+        """The value in Keras layout (conv kernels are stored in torch layout inside)."""
+        perm = getattr(self, "_keras_perm", None)
+        if perm is None:
+            return backend.convert_to_numpy(self)
+        import numpy as _np
+        return backend.convert_to_numpy(self.detach().permute(*_np.argsort(perm).tolist()))
 
     def __array__(self, dtype=None, copy=None):
         a = self.numpy()
@@ -103,6 +108,9 @@ class Variable(torch.nn.Parameter):
             value = value.detach()
         value = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value,
                                 device=self.device)
+        perm = getattr(self, "_keras_perm", None)
+        if perm is not None and tuple(value.shape) != tuple(self.shape) and value.dim() == len(perm):
+            value = value.permute(*perm)  # a value given in Keras layout
         if tuple(value.shape) != tuple(self.shape):
             try:
                 value = value.expand(self.shape)

@@ -31,7 +31,8 @@ def deserialize(config, custom_objects=None):
 _LAZY = {
     "conv": ["Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D", "DepthwiseConv2D",
              "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1D", "Convolution2D",
-             "Convolution3D", "SeparableConvolution2D", "Convolution2DTranspose"],
+             "Convolution3D", "SeparableConvolution2D", "Convolution2DTranspose", "DepthwiseConv1D",
+             "SeparableConvolution1D", "Convolution1DTranspose", "Convolution3DTranspose"],
     "pooling": ["MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
                 "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
                 "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "MaxPool1D",

@@ -10,6 +10,7 @@ class _Elementwise(Layer):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
+        self.built = True  # as Keras: weightless activation layers are built at construction
 
     def compute_output_shape(self, input_shape):
         return input_shape

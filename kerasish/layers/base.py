@@ -392,8 +392,13 @@ class Layer(torch.nn.Module):
         for layer in self._flatten_layers(include_self=True):
             if isinstance(layer, Layer):
                 for var, c in layer._constrained:
+                    perm = getattr(var, "_keras_perm", None)
                     with torch.no_grad():
-                        var.copy_(c(var))
+                        if perm is None:
+                            var.copy_(c(var))
+                        else:  # constraints work on the Keras layout
+                            keras_view = var.permute(*np.argsort(perm).tolist())
+                            var.copy_(c(keras_view).permute(*perm))
 
     # ------------------------------------------------------------------ building
     def build(self, input_shape=None):
@@ -497,8 +502,8 @@ class Layer(torch.nn.Module):
                     pass
         if self.activity_regularizer is not None:
             for out in tree.flatten(outputs):
-                if isinstance(out, torch.Tensor):
-                    self.add_loss(self.activity_regularizer(out))
+                if isinstance(out, torch.Tensor):  # Keras 3 averages the penalty over the batch
+                    self.add_loss(self.activity_regularizer(out) / (out.shape[0] if out.dim() else 1))
         return outputs
 
     def _update_fast_ok(self):
@@ -550,7 +555,24 @@ class Layer(torch.nn.Module):
 
     def _infer_outputs(self, args, kwargs):
         """Output KerasTensors, found by running the layer on small concrete tensors twice
-        (unknown dimensions set to 2, then 3): dimensions that follow them are unknown."""
+        (unknown dimensions set to 2, then 3): dimensions that follow them are unknown. When
+        that fails (e.g. a 'valid' conv on unknown small sizes), the layer's own
+        ``compute_output_shape`` answers."""
+        try:
+            return self._infer_outputs_by_running(args, kwargs)
+        except (ValueError, TypeError):
+            if type(self).compute_output_shape is Layer.compute_output_shape or not args:
+                raise
+            first = args[0]
+            shape = self.compute_output_shape(tree.map_structure(_shape_of, first))
+            if shape is NotImplemented or shape is None:
+                raise
+            dtype = self._compute_dtype
+            if isinstance(shape, tuple) and (not shape or not isinstance(shape[0], (tuple, list))):
+                return kt_lib.KerasTensor(shape, dtype=dtype)
+            return [kt_lib.KerasTensor(s, dtype=dtype) for s in shape]
+
+    def _infer_outputs_by_running(self, args, kwargs):
         runs = []
         for fill in (2, 3):
             def concrete(x):

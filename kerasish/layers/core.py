@@ -137,6 +137,7 @@ class Activation(Layer):
         self._logits_kind = getattr(self.activation, "__name__", "")
         self._emit_logits = self._logits_kind in _PROBABILISTIC
         self.supports_masking = True
+        self.built = True
 
     def call(self, inputs):
         out = self.activation(inputs)
@@ -171,6 +172,7 @@ class Dropout(Layer):
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
         self.supports_masking = True
+        self.built = True
 
     def call(self, inputs, training=None):
         if not training or self.rate == 0:
@@ -225,6 +227,7 @@ class Reshape(Layer):
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
         self.target_shape = tuple(int(d) for d in target_shape)
+        self.built = True
 
     def call(self, inputs):
         try:
@@ -287,6 +290,7 @@ class Identity(Layer):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
+        self.built = True
 
     def call(self, inputs):
         return inputs

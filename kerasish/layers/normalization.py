@@ -8,6 +8,7 @@ running variance uses the unbiased one, so the update is done here, on the devic
 """
 import warnings
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -194,6 +195,8 @@ class BatchNormalization(Layer):
 
     def call(self, inputs, training=None, mask=None):
         self._check_input(inputs)
+        if mask is not None and not isinstance(mask, torch.Tensor):
+            mask = torch.as_tensor(np.asarray(mask), device=inputs.device)
         if mask is not None and mask.dim() != inputs.dim() - 1:
             raise ValueError(
                 f"BatchNormalization '{self.name}': the mask should have one dimension less than the inputs. "

@@ -20,6 +20,7 @@ Who owns what:
 import inspect
 import warnings
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -276,6 +277,8 @@ class RNN(Layer):
             x = x.to(self._compute_dtype)
         self._check_input(x)
         if mask is not None:
+            if not isinstance(mask, torch.Tensor):
+                mask = torch.as_tensor(np.asarray(mask), device=x.device)
             if mask.dim() == 3 and mask.shape[-1] == 1:
                 mask = mask[..., 0]
             if mask.dtype != torch.bool:
@@ -531,8 +534,10 @@ def _fused_call(kind, x, h0, c0, params, has_bias):
     """Run torch's fused ``kind`` kernel ('lstm', 'gru', 'rnn_tanh', 'rnn_relu') over the
     batch-first ``x``. Returns ``(outputs (batch, time, units), [h_n(, c_n)])``."""
     if x.is_cuda:
-        # cuDNN copies the Keras-layout weights into its own buffer every call and says so
-        # (a warning aimed at nn.LSTM users, who can call flatten_parameters()).
+        # cuDNN wants contiguous weights and copies them into its own buffer every call, and
+        # says so (a warning aimed at nn.LSTM users, who can call flatten_parameters()). The
+        # copies are a few hundred KB, against a whole sequence of work.
+        params = [p.contiguous() for p in params]
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="RNN module weights are not part")
             return _fused_call_impl(kind, x, h0, c0, params, has_bias)

@@ -132,6 +132,8 @@ class CallbackList:
     """Calls every callback's hooks, skipping batch hooks nobody overrides."""
 
     def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
+        if isinstance(callbacks, Callback):  # a lone callback, as Keras accepts
+            callbacks = [callbacks]
         self.callbacks = list(callbacks or [])
         for cb in self.callbacks:
             if not isinstance(cb, Callback):

@@ -49,6 +49,22 @@ def _as_loss_object(fn):
     return losses_mod.LossFunctionWrapper(fn, name=getattr(fn, "__name__", None))
 
 
+def _loss_error(loss, y_true, y_pred, error):
+    """A torch error inside a loss, said in Keras terms: the loss, the shapes, the bad labels."""
+    name = getattr(loss, "name", type(loss).__name__)
+    msg = str(error)
+    shape = lambda t: tuple(t.shape) if hasattr(t, "shape") else type(t).__name__
+    if "between 0 and 1" in msg and hasattr(y_true, "min"):
+        bad = y_true[(y_true < 0) | (y_true > 1)]
+        value = bad.flatten()[0].item() if bad.numel() else "?"
+        return ValueError(
+            f"Loss '{name}': labels must be in [0, 1] (probabilities or 0/1 classes). Received a label of {value} "
+            f"(y_true shape {shape(y_true)}).")
+    return ValueError(
+        f"Loss '{name}' cannot compare the targets with the model's output: y_true has shape {shape(y_true)} "
+        f"but y_pred has shape {shape(y_pred)}. Make the targets match the output ({msg.splitlines()[0]}).")
+
+
 class CompiledLoss:
     """Sum of per-output losses times ``loss_weights``."""
 
@@ -108,7 +124,10 @@ class CompiledLoss:
             yp = y_pred if isinstance(y_pred, torch.Tensor) else tree.flatten(y_pred)[0]
             yt = y_true if not isinstance(y_true, (list, tuple, dict)) else self.flat_true(y_true, y_pred)[0]
             sw = sample_weight if not isinstance(sample_weight, (list, tuple, dict)) else tree.flatten(sample_weight)[0]
-            value = self.losses[0](yt, yp, sample_weight=sw)
+            try:
+                value = self.losses[0](yt, yp, sample_weight=sw)
+            except RuntimeError as e:
+                raise _loss_error(self.losses[0], yt, yp, e) from None
             if self.weights[0] != 1.0:
                 value = value * self.weights[0]
             return value, [value]
@@ -125,7 +144,10 @@ class CompiledLoss:
             if loss is None or yt is None:
                 per.append(None)
                 continue
-            v = loss(yt, yp, sample_weight=sw)
+            try:
+                v = loss(yt, yp, sample_weight=sw)
+            except RuntimeError as e:
+                raise _loss_error(loss, yt, yp, e) from None
             per.append(v)
             total = v * w if total is None else total + v * w
         return total, per

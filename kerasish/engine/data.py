@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from kerasish import backend
-from kerasish.engine import tree
+from kerasish.engine import errors, tree
 
 # Arrays larger than this stay on the host and are copied per batch (CUDA only).
 MAX_DEVICE_ARRAY_BYTES = [None]
@@ -43,18 +43,21 @@ def _to_device_tensor(x, device, name, keep_on_host=False):
             elif hasattr(x, "__array__"):
                 x = np.asarray(x)
             else:
-                raise TypeError(
+                raise errors.InputTypeError(
                     f"Unrecognized data type for `{name}`: expected a numpy array, a torch tensor, a list "
                     f"or dict of those, a torch DataLoader/Dataset, a keras.utils.PyDataset or a generator. "
                     f"Received: {type(x).__name__}")
         if x.dtype == object or x.dtype.kind in "USO":
-            raise TypeError(
+            raise errors.InputTypeError(
                 f"`{name}` must contain numbers, but received a numpy array of dtype {x.dtype} "
                 f"(shape {x.shape}). Convert strings to numbers first (e.g. with a StringLookup or "
                 f"TextVectorization layer outside the model, or np.asarray(..., dtype='float32')).")
         if x.dtype == np.float64:
             x = x.astype(np.float32)
         t = torch.from_numpy(np.ascontiguousarray(x))
+    if t.device.type == "meta":
+        raise ValueError(f"`{name}` is a tensor on the 'meta' device (shape {tuple(t.shape)}), which holds no "
+                         "data. Pass a CPU or CUDA tensor or a numpy array.")
     if t.dtype == torch.float64:
         t = t.float()
     if not keep_on_host and t.device != device:
@@ -308,6 +311,8 @@ def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, ste
         raise ValueError(f"The number of steps must be a positive integer. Received: steps={steps!r}")
     if x is None:
         raise ValueError(f"`x` must be provided to {purpose}(). Received: x=None")
+    x = _as_array_if_nested_numbers(x, "x")
+    y = _as_array_if_nested_numbers(y, "y")
     pydataset_cls = _pydataset_class()
     iterable_kind = None
     if isinstance(x, DataLoader):
@@ -329,6 +334,21 @@ def make_data(x, y=None, sample_weight=None, batch_size=None, shuffle=False, ste
         return IterableData(x, steps=steps, kind=iterable_kind)
     return ArrayData(x, y, sample_weight, batch_size=batch_size or 32, shuffle=shuffle, steps=steps,
                      class_weight=class_weight)
+
+
+def _as_array_if_nested_numbers(x, name):
+    """A (nested) Python list of numbers is one array, not a list of model inputs."""
+    if isinstance(x, (list, tuple)) and x:
+        first = x[0]
+        while isinstance(first, (list, tuple)) and first:
+            first = first[0]
+        if isinstance(first, (int, float, bool, np.number)):
+            return np.asarray(x)
+    if isinstance(x, str):
+        raise errors.InputTypeError(
+            f"Unrecognized data type for `{name}`: expected numpy arrays, tensors or a dataset, but received a "
+            f"str: {name}={x!r}. Load the file first (e.g. with numpy or pandas).")
+    return x
 
 
 def _pydataset_class():

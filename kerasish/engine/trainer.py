@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from kerasish import backend
-from kerasish.engine import compile_utils, data as data_lib, distributed, tree
+from kerasish.engine import compile_utils, data as data_lib, distributed, errors, tree
 
 
 class _LossTracker:
@@ -108,7 +108,7 @@ class Trainer:
                 if spec is not None:
                     losses_mod.get(spec)  # validate names now
         if metrics is not None and not isinstance(metrics, (list, tuple, dict, str)) and not callable(metrics):
-            raise TypeError(
+            raise errors.InputTypeError(
                 "Expected `metrics` argument to be a list, tuple, dict or string. "
                 f"Received instead: metrics={metrics!r} of type {type(metrics)}")
         output_names = getattr(self, "output_names", None) if hasattr(type(self), "output_names") else None
@@ -141,7 +141,7 @@ class Trainer:
 
     def _assert_compiled(self, what):
         if not self.compiled:
-            raise RuntimeError(
+            raise errors.NotCompiledError(
                 f"You must call `compile()` before using the model for {what}. "
                 f"(model '{self.name}' has not been compiled.)")
 
@@ -464,6 +464,11 @@ class Trainer:
             raise ValueError(f"`validation_split` must be a float in [0, 1). Received: validation_split={validation_split!r}")
         if class_weight is not None and sample_weight is not None:
             raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
+        if isinstance(validation_freq, int) and not isinstance(validation_freq, bool):
+            if validation_freq < 1:
+                raise ValueError(
+                    f"`validation_freq` must be a positive integer or a list of epochs. Received: "
+                    f"validation_freq={validation_freq!r}")
         data = data_lib.make_data(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
                                   steps=steps_per_epoch, class_weight=class_weight, purpose="fit")
         val_data = None

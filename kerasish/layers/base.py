@@ -451,6 +451,10 @@ class Layer(torch.nn.Module):
             finally:
                 _CALL_DEPTH -= 1
         first = args[0] if args else (next(iter(kwargs.values())) if kwargs else None)
+        if first is None or isinstance(first, (str, bytes)):
+            raise ValueError(
+                f"Layer '{self.name}' ({type(self).__name__}) was called on {first!r}: expected a tensor, a numpy "
+                "array or a KerasTensor as the first argument.")
         if type(first) is not torch.Tensor and kt_lib.any_symbolic((args, kwargs)):
             return self._symbolic_call(args, kwargs)
         outer = _CALL_DEPTH == 0

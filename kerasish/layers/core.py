@@ -65,6 +65,11 @@ class Dense(Layer):
         self._linear = name == "linear"
 
     def build(self, input_shape):
+        if input_shape is None or len(input_shape) < 2:
+            raise ValueError(
+                f"Input 0 of layer '{self.name}' (Dense) is incompatible with the layer: expected min_ndim=2, "
+                f"found ndim={0 if input_shape is None else len(input_shape)}. Full shape received: "
+                f"{None if input_shape is None else tuple(input_shape)}")
         in_dim = input_shape[-1]
         if in_dim is None:
             raise ValueError(
@@ -81,6 +86,8 @@ class Dense(Layer):
             self.bias = None
 
     def call(self, inputs):
+        if not inputs.is_floating_point():
+            inputs = inputs.to(self.kernel.dtype)
         if inputs.dim() == 2 and self.bias is not None:
             y = torch.addmm(self.bias, inputs, self.kernel)
         else:
@@ -227,6 +234,10 @@ class Reshape(Layer):
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
         self.target_shape = tuple(int(d) for d in target_shape)
+        if sum(1 for d in self.target_shape if d == -1) > 1 or any(d < -1 or d == 0 for d in self.target_shape):
+            raise ValueError(
+                "Reshape: `target_shape` may contain at most one unknown dimension (-1) and otherwise positive "
+                f"sizes. Received: target_shape={self.target_shape}")
         self.built = True
 
     def call(self, inputs):

@@ -139,6 +139,14 @@ class Functional(Model):
     def _standardize_inputs(self, inputs):
         flat_in = self._flat_inputs
         if isinstance(inputs, dict):
+            expected = list(self._inputs_struct.keys()) if isinstance(self._inputs_struct, dict) \
+                else self._input_names
+            extra = [k for k in inputs if k not in expected]
+            if extra:
+                import warnings
+                warnings.warn(
+                    f"The structure of `inputs` doesn't match the expected structure of model '{self.name}': "
+                    f"unexpected keys {extra} (expected {expected}); they are ignored.", stacklevel=4)
             missing = [n for n in self._input_names if n not in inputs]
             if isinstance(self._inputs_struct, dict):
                 keys = list(self._inputs_struct.keys())

@@ -58,7 +58,8 @@ class Sequential(Model):
                 f"Only instances of `keras.Layer` can be added to a Sequential model. Received: {layer} "
                 f"(a class, not an instance: did you mean {layer.__name__}(...)?)")
         if not isinstance(layer, torch.nn.Module):
-            raise TypeError(
+            from kerasish.engine import errors
+            raise errors.InputTypeError(
                 "Only instances of `keras.Layer` can be added to a Sequential model. "
                 f"Received: {layer!r} (of type {type(layer)})")
         if not isinstance(layer, Layer):

@@ -304,6 +304,10 @@ class Optimizer:
             raise ValueError(
                 f"{type(self).__name__}: `learning_rate` must be a float, a LearningRateSchedule "
                 f"or a callable returning the rate. Received: learning_rate={value!r}")
+        if value < 0:
+            raise ValueError(
+                f"{type(self).__name__}: Argument `learning_rate` should be a non-negative float. "
+                f"Received instead: learning_rate={value!r}")
         if isinstance(self._learning_rate, HostVariable) and not initial:
             self._learning_rate.assign(value)
         else:

@@ -80,6 +80,8 @@ def detect(path):
                     return "torch"
         except (zipfile.BadZipFile, OSError, EOFError, ValueError):
             return "unknown"
+        except Exception:  # noqa: BLE001 - zlib.error, NotImplementedError (bad version/method): corruption
+            return "unknown"
         return "unknown"
     if head[:1] == b"\x80":  # torch's legacy (non-zip) serialization starts with a pickle
         return "torch"
@@ -107,8 +109,7 @@ def torch_load(source, path):
                 "containers, and unpickling them could run arbitrary code. kerasish files hold only tensors, "
                 "numbers, strings and lists. (Loader message: " + text.splitlines()[0] + ")") from None
         raise invalid_file(path, f"unreadable torch data: {text.splitlines()[0] if text else e!r}") from None
-    except (RuntimeError, EOFError, OSError, zipfile.BadZipFile, ValueError, KeyError, IndexError,
-            AttributeError, TypeError) as e:
+    except Exception as e:  # noqa: BLE001 - any other failure of the safe loader means a damaged file
         raise invalid_file(path, f"unreadable torch data: {str(e).splitlines()[0] if str(e) else repr(e)}") from None
 
 
@@ -312,7 +313,19 @@ def check_payload(payload, path):
         return False
     if not isinstance(payload.get("weights"), dict) or not isinstance(payload.get("layers"), list):
         raise invalid_file(path, "the weights payload lacks 'weights' or 'layers'")
-    if int(payload.get("format_version", 1)) > FORMAT_VERSION:
+    opt = payload.get("optimizer")
+    if opt is not None:
+        ok = isinstance(opt, dict) and isinstance(opt.get("class_name"), str)
+        if ok and opt.get("kind") != "torch":
+            ok = isinstance(opt.get("slots"), (list, tuple)) and isinstance(opt.get("iterations"), (int, float)) \
+                or (torch.is_tensor(opt.get("iterations")) and isinstance(opt.get("slots"), (list, tuple)))
+        if not ok:
+            raise invalid_file(path, "the optimizer state in the file is damaged")
+    try:
+        version = int(payload.get("format_version", 1))
+    except (TypeError, ValueError):
+        raise invalid_file(path, "the format version is damaged") from None
+    if version > FORMAT_VERSION:
         raise ValueError(
             f"'{path}' was written by a newer kerasish (weights format version {payload.get('format_version')}); "
             f"this version reads format {FORMAT_VERSION}. Upgrade kerasish to load it.")

@@ -61,7 +61,16 @@ def setup():
     return True
 
 
+_WRAPPED = []  # models holding a DistributedDataParallel wrapper (released before the group goes)
+
+
 def _teardown():
+    import gc
+    for ref in _WRAPPED:
+        model = ref()
+        if model is not None:
+            model.__dict__.pop("_ddp", None)
+    gc.collect()
     dist = torch.distributed
     if dist.is_initialized():
         try:
@@ -105,7 +114,9 @@ def allreduce_metrics(metrics):
 
 
 def wrap(model):
+    import weakref
     from torch.nn.parallel import DistributedDataParallel
+    _WRAPPED.append(weakref.ref(model))
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     if device.type == "cuda":
         return DistributedDataParallel(model, device_ids=[device.index])

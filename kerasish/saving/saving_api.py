@@ -133,6 +133,19 @@ def _pop_save_kwargs(kwargs, fn):
     return include_optimizer, save_format
 
 
+def _pop_format(kwargs, fn):
+    file_format = kwargs.pop("format", None)
+    if file_format is not None and file_format not in ("keras", "h5", "kerasish", "native"):
+        raise ValueError(
+            f"{fn}: unknown `format`={file_format!r}. Expected 'keras' (the real Keras 3 format, readable by "
+            "keras.models.load_model / load_weights), 'kerasish' (the default) or None.")
+    if file_format == "h5" and fn == "save_model":
+        raise ValueError(
+            "save_model: format='h5' (the legacy HDF5 model format) is not written by kerasish; use "
+            "format='keras' for a file real Keras loads.")
+    return "keras" if file_format in ("keras", "h5") else file_format
+
+
 def _unsupported(kind, path):
     what = {"keras_archive": "a real Keras 3 `.keras` archive (weights in HDF5)",
             "hdf5": "an HDF5 file (a Keras 2 `.h5` model or weights file)"}.get(kind, kind)
@@ -157,12 +170,23 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
         include_optimizer: (tf.keras 2) False leaves out the optimizer state and compile config.
     """
     _check_model(model, "save_model")
+    file_format = _pop_format(kwargs, "save_model")
     include_optimizer, _ = _pop_save_kwargs(kwargs, "save_model")
+    writer = native_format.write_archive
+    if file_format == "keras":  # a real Keras 3 `.keras` zip (keras_format.py)
+        from kerasish.saving import keras_format
+        writer = keras_format.write_archive
     if hasattr(filepath, "write") and not isinstance(filepath, (str, bytes, os.PathLike)):
-        native_format.write_archive(filepath, model, include_optimizer=include_optimizer)
+        writer(filepath, model, include_optimizer=include_optimizer)
         return
     path = _as_path(filepath, "save_model")
     if os.path.exists(path) and not overwrite and not _proceed_with_overwrite(path):
+        return
+    if file_format == "keras":
+        if zipped is False:
+            raise ValueError("save_model: format='keras' writes a zip file; zipped=False is not supported with it.")
+        with atomic_write(path) as f:
+            writer(f, model, include_optimizer=include_optimizer)
         return
     if zipped is False:
         native_format.write_directory(path, model, include_optimizer=include_optimizer)
@@ -179,11 +203,18 @@ def save_weights(model, filepath, overwrite=True, **kwargs):
     """Save the model's weights (and optimizer state) with ``torch.save`` to ``filepath``
     (any suffix; atomic write). Read them back with ``load_weights``."""
     _check_model(model, "save_weights")
+    file_format = _pop_format(kwargs, "save_weights")
     _pop_save_kwargs(kwargs, "save_weights")
     path = _as_path(filepath, "save_weights")
     if os.path.isdir(path):
         raise ValueError(f"save_weights: filepath={path} is a directory; give a file path.")
     if os.path.exists(path) and not overwrite and not _proceed_with_overwrite(path):
+        return
+    from kerasish.saving import keras_format
+    if keras_format.wants_keras_weights(path, file_format):  # Keras 3's `.weights.h5` layout
+        data = keras_format.weights_h5_bytes(model)
+        with atomic_write(path) as f:
+            f.write(data)
         return
     with atomic_write(path) as f:
         torch.save(native_format.weights_payload(model), f)
@@ -204,7 +235,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     path = _existing(filepath, "load_model")
     if custom_objects is not None and not isinstance(custom_objects, dict):
         raise TypeError(f"load_model: `custom_objects` must be a dict. Received: {custom_objects!r}")
+    from kerasish.saving import keras_format
+    if keras_format.is_savedmodel_dir(path):
+        raise keras_format.savedmodel_error(path)
     kind = native_format.detect(path)
+    if kind == "unknown":
+        raise keras_format.unknown_file_error(path)
     if kind in _MODEL_READERS:
         return _MODEL_READERS[kind](path, custom_objects, compile, safe_mode)
     if kind in ("kerasish_archive", "directory"):
@@ -261,7 +297,12 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
     if kwargs:
         raise TypeError(f"load_weights() got unexpected keyword arguments: {sorted(kwargs)}")
     path = _existing(filepath, "load_weights")
+    from kerasish.saving import keras_format
+    if keras_format.is_savedmodel_dir(path):
+        raise keras_format.savedmodel_error(path)
     kind = native_format.detect(path)
+    if kind == "unknown":
+        raise keras_format.unknown_file_error(path)
     if kind in _WEIGHTS_READERS:
         _WEIGHTS_READERS[kind](model, path, skip_mismatch, by_name)
         return LoadStatus()
@@ -386,3 +427,17 @@ def model_from_config(config, custom_objects=None):
             "model_from_config expects a dict with 'class_name' and 'config' keys. "
             f"Received: {str(config)[:200]}")
     return serialization.deserialize_keras_object(config, custom_objects=custom_objects)
+
+
+# ============================================================================ real Keras files
+def _register_keras_readers():
+    from kerasish.saving import keras_format, legacy_h5
+    register_format("keras_archive", load_model=keras_format.load_model,
+                    load_weights=lambda model, path, skip_mismatch, by_name: keras_format.load_archive_weights(
+                        model, path, skip_mismatch=skip_mismatch, by_name=by_name))
+    register_format("hdf5", load_model=legacy_h5.load_model_file,
+                    load_weights=lambda model, path, skip_mismatch, by_name: keras_format.load_weights_file(
+                        model, path, skip_mismatch=skip_mismatch, by_name=by_name))
+
+
+_register_keras_readers()

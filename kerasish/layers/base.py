@@ -359,7 +359,8 @@ class Layer(torch.nn.Module):
                     raise ValueError(
                         f"Layer '{self.name}' weight shape {expected} is not compatible with provided "
                         f"weight shape {tuple(value.shape)} (variable '{getattr(var, 'path', '?')}').")
-                t = torch.from_numpy(np.ascontiguousarray(value)).to(device=var.device, dtype=var.dtype)
+                t = torch.from_numpy(np.ascontiguousarray(value).reshape(value.shape)).to(
+                    device=var.device, dtype=var.dtype)
                 perm = getattr(var, "_keras_perm", None)
                 if perm is not None:
                     t = t.permute(*perm)

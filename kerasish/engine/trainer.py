@@ -674,8 +674,16 @@ class Trainer:
         self.eval()
         cbs.on_predict_begin()
         outputs = []
+        fast = self._direct_batches(data)
         with torch.no_grad():
-            for step, batch in enumerate(data.epoch_batches(0)):
+            if fast is not None:  # plain arrays, default predict_step: slice and call, nothing else
+                call, batches = fast
+                for step, xb in enumerate(batches):
+                    out = call(xb)
+                    outputs.append(out)
+                    if want_end:
+                        cbs.on_predict_batch_end(step, {"outputs": out})
+            for step, batch in enumerate(data.epoch_batches(0) if fast is None else ()):
                 if want_begin:
                     cbs.on_predict_batch_begin(step)
                 out = predict_step(batch)
@@ -688,6 +696,42 @@ class Trainer:
                              "`Model.compile(..., run_eagerly=True)`, or `tf.config.run_functions_eagerly(True)` "
                              "for more information of where went wrong, or file a issue/bug to `keras`.")
         return _concat_outputs(outputs)
+
+    def _direct_batches(self, data):
+        """For predict on in-memory arrays with the default ``predict_step``: a function calling
+        the model's ``call`` directly (the model is built, has no hooks, no mixed precision or
+        jit) and the batch slices. None when any of that does not hold."""
+        from kerasish.layers import base as layer_base
+        if type(self).predict_step is not Trainer.predict_step or not isinstance(data, data_lib.ArrayData) \
+                or data.keep_on_host or data._dist is not None or not isinstance(data.x, torch.Tensor) \
+                or self.__dict__.get("_amp") is not None or self.__dict__.get("_jit_fn") is not None \
+                or layer_base._MASKING[0] or not self.built:
+            return None
+        if "_fast_ok" not in self.__dict__:
+            self._update_fast_ok()
+        if not self.__dict__.get("_fast_ok") or layer_base._GLOBAL_HOOKS[0]:
+            return None
+        x = data.x
+        try:
+            x = self._convert_inputs((x,))[0]
+        except Exception:  # noqa: BLE001 - let the regular path report the problem
+            return None
+        if not isinstance(x, torch.Tensor):
+            return None
+        call_fn = self.call
+        has_training = self._call_has_training
+
+        def call(xb):
+            layer_base._CALL_DEPTH += 1
+            try:
+                return call_fn(xb, training=False) if has_training else call_fn(xb)
+            except RuntimeError as e:
+                raise self._explain_error(e, (xb,)) from None
+            finally:
+                layer_base._CALL_DEPTH -= 1
+        bs, n = data.batch_size, data.num_samples
+        steps = data.num_batches
+        return call, (x[i * bs:(i + 1) * bs] for i in range(steps) if i * bs < n)
 
     # ------------------------------------------------------------------ on_batch
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):

@@ -177,8 +177,14 @@ class CallbackList:
         return bool(self._batch_users[hook])
 
     def _batch(self, hook, batch, logs):
+        plain = None
         for cb in self._batch_users[hook]:
-            getattr(cb, hook)(batch, logs)
+            if isinstance(cb, ProgbarLogger) or not isinstance(logs, LazyLogs):
+                getattr(cb, hook)(batch, logs)  # the bar reads the device only when it redraws
+            else:
+                if plain is None:  # a user callback gets a real dict, as in Keras
+                    plain = logs.copy()
+                getattr(cb, hook)(batch, plain)
 
     def on_train_batch_begin(self, batch, logs=None): self._batch("on_train_batch_begin", batch, logs)
     def on_train_batch_end(self, batch, logs=None): self._batch("on_train_batch_end", batch, logs)

@@ -112,9 +112,11 @@ def _tensorflow_plan(fullname, parts):
     for part in parts[1:]:
         obj = vars(obj).get(part, None) if isinstance(obj, types.ModuleType) else None
         if not isinstance(obj, types.ModuleType):
+            # name=None: `from tensorflow import io` must show this message, not Python's generic
+            # "cannot import name" (the import system swallows errors whose name is the submodule).
             raise ModuleNotFoundError(
                 f"No module named '{fullname}': kerasish's TensorFlow facade has no such module "
-                f"({UNSUPPORTED_HINT})", name=fullname)
+                f"({UNSUPPORTED_HINT})", name=None)
     found = obj
     return _Plan("object", lambda: found)
 

@@ -53,7 +53,21 @@ def __getattr__(name):
         raise AttributeError(f"module 'tensorflow' has no attribute {name!r}")
     err = _unsupported(f"tf.{name}")
     err.name = name
+    if _called_by_import_from():
+        # `from tensorflow import io`: an AttributeError here would become Python's generic
+        # "cannot import name"; an ImportError carries our message to the user.
+        raise ImportError(str(err), name="tensorflow") from None
     raise err
+
+
+def _called_by_import_from():
+    import dis
+    import sys
+    try:
+        frame = sys._getframe(2)
+        return frame.f_code.co_code[frame.f_lasti] == dis.opmap["IMPORT_FROM"]
+    except (ValueError, IndexError, KeyError):
+        return False
 
 
 def _namespace(name, doc, members):

@@ -40,6 +40,11 @@ class _GlobalHooks:
 
 
 _GLOBAL_HOOKS = _GlobalHooks()
+# The same dicts, read directly on the hot path (torch mutates them in place).
+_GFH = _torch_module._global_forward_hooks
+_GFPH = _torch_module._global_forward_pre_hooks
+_GBH = _torch_module._global_backward_hooks
+_GBPH = _torch_module._global_backward_pre_hooks
 _MASKING = [0]  # > 0 once any layer that creates masks exists
 _LOSS_LAYERS = weakref.WeakSet()  # layers holding add_loss() values of the current call
 
@@ -440,8 +445,8 @@ class Layer(torch.nn.Module):
         global _CALL_DEPTH
         # Fast path: a built layer called on one tensor inside a model's forward.
         if _CALL_DEPTH and not kwargs and len(args) == 1 and type(args[0]) is torch.Tensor \
-                and self.__dict__.get("_fast_ok") and not _MASKING[0] and not _GLOBAL_HOOKS[0] \
-                and not _GLOBAL_HOOKS[1]:
+                and self.__dict__.get("_fast_ok") and not _MASKING[0] \
+                and not (_GFH or _GFPH or _GBH or _GBPH):
             _CALL_DEPTH += 1
             try:
                 if self._call_has_training:

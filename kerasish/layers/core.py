@@ -86,14 +86,17 @@ class Dense(Layer):
             self.bias = None
 
     def call(self, inputs):
+        params = self._parameters  # direct lookups: this runs once per layer per step
+        kernel = params["kernel"]
+        bias = params.get("bias")
         if not inputs.is_floating_point():
-            inputs = inputs.to(self.kernel.dtype)
-        if inputs.dim() == 2 and self.bias is not None:
-            y = torch.addmm(self.bias, inputs, self.kernel)
+            inputs = inputs.to(kernel.dtype)
+        if bias is not None and inputs.dim() == 2:
+            y = torch.addmm(bias, inputs, kernel)
         else:
-            y = torch.matmul(inputs, self.kernel)
-            if self.bias is not None:
-                y = y + self.bias
+            y = torch.matmul(inputs, kernel)
+            if bias is not None:
+                y = y + bias
         if self._linear:
             return y
         out = self.activation(y)

@@ -648,3 +648,19 @@ def test_unsupported_and_wrong_kind_files(tmp_path):
         kerasish.saving.save_model("not a model", tmp_path / "x.keras")
     with pytest.raises(TypeError, match="unexpected keyword"):
         _mlp().save(tmp_path / "x.keras", bogus=True)
+
+
+def test_adapted_lookup_vocabulary_survives_save_and_load(tmp_path):
+    """Non-weight layer state (an adapted vocabulary) travels with model.save."""
+    import kerasish as keras
+    lookup = keras.layers.IntegerLookup()
+    lookup.adapt(np.array([[7, 7, 3], [3, 9, 7]]))
+    model = keras.Sequential([keras.Input((3,), dtype="int64"), lookup, keras.layers.Embedding(10, 2),
+                              keras.layers.Flatten(), keras.layers.Dense(1)])
+    x = np.array([[7, 3, 9], [1, 7, 3]])
+    expected = model.predict(x, verbose=0)
+    path = tmp_path / "lookup.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.layers[0].get_vocabulary() == lookup.get_vocabulary()
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-6)

@@ -215,11 +215,70 @@ def weights_payload(model, include_optimizer=True):
     if build_config:
         from kerasish.saving import serialization
         payload["build_config"] = json.dumps(serialization._jsonify(build_config))
+    states = layer_states(model)
+    if states:
+        payload["layer_states"] = states
     if include_optimizer:
         state = optimizer_state(getattr(model, "optimizer", None))
         if state is not None:
             payload["optimizer"] = state
     return payload
+
+
+# ============================================================================ non-weight layer state
+def _stateful_layers(model):
+    """Layers whose state is more than weights: adapted vocabularies, IDF weights... They
+    implement Keras's ``save_own_variables``/``save_assets`` hooks."""
+    from kerasish.layers.base import Layer
+    flatten = getattr(model, "_flatten_layers", None)
+    if flatten is None:
+        return []
+    return [layer for layer in flatten(include_self=False)
+            if isinstance(layer, Layer) and (hasattr(layer, "save_own_variables") or hasattr(layer, "save_assets"))]
+
+
+def layer_states(model):
+    """``[{"name", "variables": {key: tensor}, "assets": {file: text}}]`` in layer order."""
+    import os
+    import tempfile
+    out = []
+    for layer in _stateful_layers(model):
+        store = {}
+        if hasattr(layer, "save_own_variables"):
+            layer.save_own_variables(store)
+        assets = {}
+        if hasattr(layer, "save_assets"):
+            with tempfile.TemporaryDirectory() as d:
+                layer.save_assets(d)
+                for name in sorted(os.listdir(d)):
+                    with open(os.path.join(d, name), encoding="utf-8") as f:
+                        assets[name] = f.read()
+        out.append({"name": layer.name,
+                    "variables": {str(k): torch.as_tensor(np.asarray(v)) for k, v in store.items()},
+                    "assets": assets})
+    return out
+
+
+def apply_layer_states(model, states, path):
+    import os
+    import tempfile
+    if not isinstance(states, list):
+        raise invalid_file(path, "the layer states are damaged")
+    for layer, state in zip(_stateful_layers(model), states):
+        if not isinstance(state, dict):
+            raise invalid_file(path, "the layer states are damaged")
+        assets = state.get("assets") or {}
+        if assets and hasattr(layer, "load_assets"):
+            with tempfile.TemporaryDirectory() as d:
+                for name, text in assets.items():
+                    if os.path.basename(str(name)) != name:
+                        raise invalid_file(path, f"a layer asset has an unsafe name: {name!r}")
+                    with open(os.path.join(d, name), "w", encoding="utf-8") as f:
+                        f.write(str(text))
+                layer.load_assets(d)
+        variables = state.get("variables") or {}
+        if variables and hasattr(layer, "load_own_variables"):
+            layer.load_own_variables({k: v.numpy() if torch.is_tensor(v) else v for k, v in variables.items()})
 
 
 # ============================================================================ optimizer state
@@ -407,6 +466,8 @@ def apply_payload(model, payload, path, skip_mismatch=False, by_name=False):
             continue
         for var, value in zip(t_vars, s_tensors):
             _assign(var, value)
+    if payload.get("layer_states") and not by_name:
+        apply_layer_states(model, payload["layer_states"], path)
     return mismatches
 
 

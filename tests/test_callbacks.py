@@ -157,3 +157,13 @@ def test_stop_training_from_callback():
     m = make(keras)
     x, y = xy()
     assert m.fit(x, y, epochs=10, callbacks=[Stop()], verbose=0).epoch == [0, 1]
+
+
+def test_steps_per_execution_groups_batch_hooks():
+    seen = []
+    cb = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(batch))
+    m = make(keras)
+    m.compile(optimizer="sgd", loss="mse", steps_per_execution=3)
+    x, y = xy(64)
+    m.fit(x, y, batch_size=8, epochs=1, callbacks=[cb], verbose=0)
+    assert seen == [2, 5, 7]

@@ -513,6 +513,8 @@ class Trainer:
         train_step = self.train_step
         want_begin = cbs.wants("on_train_batch_begin")
         want_end = cbs.wants("on_train_batch_end")
+        # steps_per_execution=N: batch hooks see every N-th step, as in Keras.
+        spe = max(int(self.steps_per_execution or 1), 1)
         logs_fn = self.get_metrics_result
         from kerasish.callbacks.base import LazyLogs, pythonify_logs
         epoch_logs = {}
@@ -524,7 +526,7 @@ class Trainer:
                 cbs.on_epoch_begin(epoch)
                 step = -1
                 for step, batch in enumerate(data.epoch_batches(epoch)):
-                    if want_begin:
+                    if want_begin and step % spe == 0:
                         cbs.on_train_batch_begin(step)
                     if first:
                         first = False
@@ -534,7 +536,7 @@ class Trainer:
                         raise TypeError(
                             f"`train_step` of model '{self.name}' must return a dict of metric results (or "
                             f"None). Received: {logs!r} (of type {type(logs).__name__})")
-                    if want_end:
+                    if want_end and ((step + 1) % spe == 0 or step + 1 == steps):
                         cbs.on_train_batch_end(step, LazyLogs(logs_fn) if logs is None else _as_lazy(logs))
                     if self.stop_training:
                         break

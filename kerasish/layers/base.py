@@ -700,6 +700,20 @@ class Layer(torch.nn.Module):
             self._build_from_shapes(tuple(shape) if shape and not isinstance(shape[0], list) else
                                     [tuple(s) for s in shape])
 
+    # Keras's hooks for state that is not weights (vocabularies, tables): no-ops by default,
+    # so Keras-style custom layers can call super(). kerasish/saving calls the overridden ones.
+    def save_own_variables(self, store):
+        pass
+
+    def load_own_variables(self, store):
+        pass
+
+    def save_assets(self, dir_path):
+        pass
+
+    def load_assets(self, dir_path):
+        pass
+
     def extra_repr(self):
         return f"name={self.name!r}"
 

@@ -233,8 +233,10 @@ def _stateful_layers(model):
     flatten = getattr(model, "_flatten_layers", None)
     if flatten is None:
         return []
+    def overrides(layer, hook):
+        return getattr(type(layer), hook) is not getattr(Layer, hook)
     return [layer for layer in flatten(include_self=False)
-            if isinstance(layer, Layer) and (hasattr(layer, "save_own_variables") or hasattr(layer, "save_assets"))]
+            if isinstance(layer, Layer) and (overrides(layer, "save_own_variables") or overrides(layer, "save_assets"))]
 
 
 def layer_states(model):

@@ -8,9 +8,10 @@ Who owns what:
 - ``serialization``: objects ↔ configs; ``object_registration``: custom objects, safe mode.
 
 Readers are looked up by content kind in ``_MODEL_READERS`` / ``_WEIGHTS_READERS``
-(see :func:`register_format`): reading real Keras ``.keras`` zips and HDF5 ``.h5``
-files plugs in there without touching the rest. Every suffix is written in the native
-format today (see README.md).
+(see :func:`register_format`); real Keras ``.keras`` zips and HDF5 files are read by
+``keras_format`` / ``legacy_h5`` (registered at the end of this module). Every suffix is
+written in the native format, except ``format='keras'`` (a real Keras 3 file) and
+``save_weights('x.weights.h5')`` (Keras 3's HDF5 weights layout, when h5py is installed).
 """
 import contextlib
 import json
@@ -168,6 +169,8 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
         overwrite: when False and the file exists, ask before replacing it.
         zipped: False writes the three files into a folder at ``filepath`` instead.
         include_optimizer: (tf.keras 2) False leaves out the optimizer state and compile config.
+        format: 'keras' writes a real Keras 3 ``.keras`` zip (config.json, model.weights.h5)
+            that ``keras.models.load_model`` reads; needs h5py. Default: the kerasish format.
     """
     _check_model(model, "save_model")
     file_format = _pop_format(kwargs, "save_model")
@@ -201,7 +204,9 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
 
 def save_weights(model, filepath, overwrite=True, **kwargs):
     """Save the model's weights (and optimizer state) with ``torch.save`` to ``filepath``
-    (any suffix; atomic write). Read them back with ``load_weights``."""
+    (any suffix; atomic write). Read them back with ``load_weights``. A name ending in
+    ``.weights.h5`` (when h5py is installed), or ``format='keras'``, gets Keras 3's HDF5
+    weights layout instead, which real Keras reads too."""
     _check_model(model, "save_weights")
     file_format = _pop_format(kwargs, "save_weights")
     _pop_save_kwargs(kwargs, "save_weights")
@@ -431,7 +436,7 @@ def model_from_config(config, custom_objects=None):
 
 # ============================================================================ real Keras files
 def _register_keras_readers():
-    from kerasish.saving import keras_format, legacy_h5
+    from kerasish.saving import keras_config, keras_format, legacy_h5  # noqa: F401 - keras_config registers KerasOpLayer
     register_format("keras_archive", load_model=keras_format.load_model,
                     load_weights=lambda model, path, skip_mismatch, by_name: keras_format.load_archive_weights(
                         model, path, skip_mismatch=skip_mismatch, by_name=by_name))

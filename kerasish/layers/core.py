@@ -91,7 +91,15 @@ class Dense(Layer):
         bias = params.get("bias")
         if not inputs.is_floating_point():
             inputs = inputs.to(kernel.dtype)
-        if bias is not None and inputs.dim() == 2:
+        if not torch.is_grad_enabled() and inputs.dim() == 2:
+            # Inference: GEMM is faster with the (out, in) layout torch's Linear uses; keep a copy of the
+            # kernel in that layout, refreshed whenever the kernel changes (its version counter moves).
+            cache = self.__dict__.get("_kernel_t")
+            if cache is None or cache[0] is not kernel or cache[1] != kernel._version:
+                cache = (kernel, kernel._version, kernel.detach().t().contiguous())
+                self.__dict__["_kernel_t"] = cache
+            y = F.linear(inputs, cache[2], bias)
+        elif bias is not None and inputs.dim() == 2:
             y = torch.addmm(bias, inputs, kernel)
         else:
             y = torch.matmul(inputs, kernel)

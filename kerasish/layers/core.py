@@ -91,7 +91,8 @@ class Dense(Layer):
         bias = params.get("bias")
         if not inputs.is_floating_point():
             inputs = inputs.to(kernel.dtype)
-        if not torch.is_grad_enabled() and inputs.dim() == 2:
+        if not torch.is_grad_enabled() and inputs.dim() == 2 and not torch.jit.is_tracing() \
+                and not torch.compiler.is_compiling():
             # Inference: GEMM is faster with the (out, in) layout torch's Linear uses; keep a copy of the
             # kernel in that layout, refreshed whenever the kernel changes (its version counter moves).
             cache = self.__dict__.get("_kernel_t")

@@ -456,6 +456,24 @@ class Layer(torch.nn.Module):
                 raise self._explain_error(e, args) from None
             finally:
                 _CALL_DEPTH -= 1
+        # Fast outer path: a model called again on a tensor like the last one it accepted as is
+        # (same device, dtype, rank), in the mode it is already in.
+        if not _CALL_DEPTH and len(args) == 1 and type(args[0]) is torch.Tensor and self.__dict__.get("_fast_ok") \
+                and (not kwargs or (len(kwargs) == 1 and "training" in kwargs
+                                    and (kwargs["training"] is None or bool(kwargs["training"]) == self.training))):
+            sig = self.__dict__.get("_outer_sig")
+            x = args[0]
+            if sig is not None and x.dtype == sig[1] and x.dim() == sig[2] and x.device == sig[0] \
+                    and not _MASKING[0] and not _LOSS_LAYERS and not (_GFH or _GFPH or _GBH or _GBPH):
+                _CALL_DEPTH = 1
+                try:
+                    if self._call_has_training:
+                        return self.call(x, training=self.training)
+                    return self.call(x)
+                except RuntimeError as e:
+                    raise self._explain_error(e, args) from None
+                finally:
+                    _CALL_DEPTH = 0
         first = args[0] if args else (next(iter(kwargs.values())) if kwargs else None)
         if first is None or isinstance(first, (str, bytes)):
             raise ValueError(
@@ -465,7 +483,10 @@ class Layer(torch.nn.Module):
             return self._symbolic_call(args, kwargs)
         outer = _CALL_DEPTH == 0
         if outer or type(first) is not torch.Tensor:
-            args = self._convert_inputs(args)
+            converted = self._convert_inputs(args)
+            if outer and len(args) == 1 and converted[0] is first and type(first) is torch.Tensor:
+                self.__dict__["_outer_sig"] = (first.device, first.dtype, first.dim())
+            args = converted
             if outer and _LOSS_LAYERS:
                 for layer in list(_LOSS_LAYERS):
                     layer._added_losses = []

@@ -719,3 +719,16 @@ def test_text_classification_model(oracle):
     predictions = model.predict(to_np(vectorize(["good fine", "awful terrible"])), verbose=0)
     assert predictions[0, 0] > 0.5 > predictions[1, 0]
 
+
+
+def test_augmentation_follows_the_explicit_training_context():
+    """Keras: augmentation runs when nobody says otherwise, never in predict or training=False calls,
+    including the fast call paths (a model called twice on like tensors; predict's direct loop)."""
+    import kerasish as keras
+    L = keras.layers
+    m = keras.Sequential([L.Input((8, 8, 3)), L.RandomFlip("horizontal", seed=1)])
+    x = np.random.default_rng(0).random((16, 8, 8, 3)).astype("float32")
+    for _ in range(2):
+        np.testing.assert_allclose(m.predict(x, verbose=0), x)
+        np.testing.assert_allclose(m(x, training=False).numpy(), x)
+        assert not np.allclose(m(x).numpy(), x)

@@ -725,12 +725,15 @@ class Trainer:
 
         def call(xb):
             layer_base._CALL_DEPTH += 1
+            previous_ctx = layer_base._TRAINING_CTX[0]
+            layer_base._TRAINING_CTX[0] = False
             try:
                 return call_fn(xb, training=False) if has_training else call_fn(xb)
             except RuntimeError as e:
                 raise self._explain_error(e, (xb,)) from None
             finally:
                 layer_base._CALL_DEPTH -= 1
+                layer_base._TRAINING_CTX[0] = previous_ctx
         bs, n = data.batch_size, data.num_samples
         steps = data.num_batches
         return call, (x[i * bs:(i + 1) * bs] for i in range(steps) if i * bs < n)

@@ -27,6 +27,13 @@ from kerasish.engine import tree
 from kerasish.engine.variables import Variable
 
 _CALL_DEPTH = 0
+# The innermost `training` value passed explicitly to an enclosing call (None: nobody said).
+# Layers whose Keras default is training=True (random augmentation) read it.
+_TRAINING_CTX = [None]
+
+
+def explicit_training():
+    return _TRAINING_CTX[0]
 # torch's global module hooks: when any is registered, every call takes nn.Module.__call__.
 from torch.nn.modules import module as _torch_module
 
@@ -466,6 +473,9 @@ class Layer(torch.nn.Module):
             if sig is not None and x.dtype == sig[1] and x.dim() == sig[2] and x.device == sig[0] \
                     and not _MASKING[0] and not _LOSS_LAYERS and not (_GFH or _GFPH or _GBH or _GBPH):
                 _CALL_DEPTH = 1
+                previous_ctx = _TRAINING_CTX[0]
+                if kwargs and kwargs["training"] is not None:
+                    _TRAINING_CTX[0] = bool(kwargs["training"])
                 try:
                     if self._call_has_training:
                         return self.call(x, training=self.training)
@@ -474,6 +484,7 @@ class Layer(torch.nn.Module):
                     raise self._explain_error(e, args) from None
                 finally:
                     _CALL_DEPTH = 0
+                    _TRAINING_CTX[0] = previous_ctx
         first = args[0] if args else (next(iter(kwargs.values())) if kwargs else None)
         if first is None or isinstance(first, (str, bytes)):
             raise ValueError(
@@ -511,12 +522,16 @@ class Layer(torch.nn.Module):
             if self._call_has_mask and kwargs.get("mask") is None and mask is not None:
                 kwargs["mask"] = mask
         _CALL_DEPTH += 1
+        previous_ctx = _TRAINING_CTX[0]
+        if training is not None:
+            _TRAINING_CTX[0] = bool(training)
         try:
             outputs = super().__call__(*args, **kwargs)
         except RuntimeError as e:
             raise self._explain_error(e, args) from None
         finally:
             _CALL_DEPTH -= 1
+            _TRAINING_CTX[0] = previous_ctx
             if switch:
                 for m, mode in modes:
                     m.training = mode

@@ -132,15 +132,8 @@ def _affine_transform(images, transform, interpolation, fill_mode, fill_value):
 def _explicit_training():
     """The innermost ``training`` value given explicitly to an enclosing layer call (e.g.
     ``model(x, training=False)`` or the trainer's calls), or None."""
-    code = Layer.__call__.__code__
-    frame = sys._getframe(2)
-    while frame is not None:
-        if frame.f_code is code:
-            value = frame.f_locals.get("training")
-            if value is not None:
-                return bool(value)
-        frame = frame.f_back
-    return None
+    from kerasish.layers import base
+    return base.explicit_training()
 
 
 # ---------------------------------------------------------------------------- bases

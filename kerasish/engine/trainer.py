@@ -255,7 +255,10 @@ class Trainer:
                     self._compiled_loss.built and i < len(self._compiled_loss.losses) else None
                 flags.append(bool(getattr(loss, "from_logits", False)))
             cm.build(yts, yps, names, flags)
-        with torch.no_grad():
+        if torch.is_grad_enabled():
+            with torch.no_grad():
+                cm.update(yts, yps, sws)
+        else:
             cm.update(yts, yps, sws)
 
     def get_metrics_result(self):
@@ -276,12 +279,12 @@ class Trainer:
         return logs
 
     def _track_losses(self, loss, batch_size):
-        with torch.no_grad():
-            self._loss_tracker.update_state(loss, sample_weight=batch_size)
-            if self._output_loss_trackers:
-                for t, v in zip(self._output_loss_trackers, self._last_output_losses):
-                    if v is not None:
-                        t.update_state(v, sample_weight=batch_size)
+        # The trackers detach what they accumulate, so no autograd context is needed here.
+        self._loss_tracker.update_state(loss, sample_weight=batch_size)
+        if self._output_loss_trackers:
+            for t, v in zip(self._output_loss_trackers, self._last_output_losses):
+                if v is not None:
+                    t.update_state(v, sample_weight=batch_size)
 
     # ------------------------------------------------------------------ steps
     def _ensure_optimizer_built(self):

@@ -197,6 +197,8 @@ def _make_initial(initializer, shape, tdtype, device):
 def _no_grad(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        if not torch.is_grad_enabled():  # evaluate/predict: already inside no_grad
+            return fn(*args, **kwargs)
         with torch.no_grad():
             return fn(*args, **kwargs)
     wrapper._metric_wrapped = True

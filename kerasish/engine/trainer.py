@@ -13,7 +13,6 @@ The loops, in pseudocode::
 on the device; nothing is converted to Python numbers per step. Batch logs handed to
 callbacks are lazy (see ``callbacks.base.LazyLogs``).
 """
-import math
 import warnings
 
 import numpy as np
@@ -714,7 +713,7 @@ class Trainer:
             return None
         if "_fast_ok" not in self.__dict__:
             self._update_fast_ok()
-        if not self.__dict__.get("_fast_ok") or layer_base._GLOBAL_HOOKS[0]:
+        if not self.__dict__.get("_fast_ok") or layer_base._GFH or layer_base._GFPH:
             return None
         x = data.x
         try:

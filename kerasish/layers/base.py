@@ -20,6 +20,7 @@ import weakref
 
 import numpy as np
 import torch
+from torch.nn.modules import module as _torch_module
 
 from kerasish import backend
 from kerasish.engine import keras_tensor as kt_lib
@@ -34,29 +35,16 @@ _TRAINING_CTX = [None]
 
 def explicit_training():
     return _TRAINING_CTX[0]
+
+
 # torch's global module hooks: when any is registered, every call takes nn.Module.__call__.
-from torch.nn.modules import module as _torch_module
-
-
-class _GlobalHooks:
-    def __getitem__(self, i):
-        m = _torch_module
-        if i == 0:
-            return bool(m._global_forward_hooks or m._global_forward_pre_hooks)
-        return bool(m._global_backward_hooks or m._global_backward_pre_hooks)
-
-
-_GLOBAL_HOOKS = _GlobalHooks()
-# The same dicts, read directly on the hot path (torch mutates them in place).
+# Read directly on the hot path (torch mutates these dicts in place).
 _GFH = _torch_module._global_forward_hooks
 _GFPH = _torch_module._global_forward_pre_hooks
 _GBH = _torch_module._global_backward_hooks
 _GBPH = _torch_module._global_backward_pre_hooks
 _MASKING = [0]  # > 0 once any layer that creates masks exists
 _LOSS_LAYERS = weakref.WeakSet()  # layers holding add_loss() values of the current call
-
-_BASE_KWARGS = ("trainable", "name", "dtype", "autocast", "input_shape", "batch_input_shape",
-                "batch_size", "input_dim", "activity_regularizer", "weights", "dynamic")
 
 
 def _is_plain_json(value):
@@ -150,8 +138,6 @@ class Layer(torch.nn.Module):
 
     # ------------------------------------------------------------------ attributes
     def __setattr__(self, name, value):
-        if isinstance(value, Variable) and name in self.__dict__.get("_param_aliases", ()):
-            pass
         if isinstance(value, torch.nn.Parameter):
             params = self.__dict__.get("_parameters")
             if params is not None:
@@ -395,11 +381,6 @@ class Layer(torch.nn.Module):
             loss = backend.convert_to_tensor(loss, dtype="float32")
         self._added_losses.append(loss)
         _LOSS_LAYERS.add(self)
-
-    def _has_extra_losses(self):
-        return any(isinstance(layer, Layer) and (layer._regularized or layer.activity_regularizer is not None
-                                                  or type(layer).call is not Layer.call and _uses_add_loss(layer))
-                   for layer in self._flatten_layers(include_self=True))
 
     def _apply_constraints(self):
         for layer in self._flatten_layers(include_self=True):
@@ -795,13 +776,6 @@ def _wrap_build(build):
         return out
     wrapped._kerasish_wrapped = True
     return wrapped
-
-
-def _uses_add_loss(layer):
-    try:
-        return "add_loss" in inspect.getsource(type(layer).call)
-    except (OSError, TypeError):
-        return True
 
 
 def _to_tensor(x, dtype):

@@ -4,7 +4,6 @@ Holds the public signatures (summary, saving, layer access); training lives in
 :mod:`kerasish.engine.trainer` (the ``Trainer`` mixin). ``Model(inputs, outputs)``
 returns a :class:`~kerasish.models.functional.Functional`; subclasses define ``call``.
 """
-from kerasish import backend
 from kerasish.engine.trainer import Trainer
 from kerasish.layers.base import Layer
 
@@ -67,17 +66,10 @@ class Model(Trainer, Layer):
 
     def _layer_output_shape(self, layer):
         for node in getattr(layer, "_inbound_nodes", []):
-            if node.layer is layer and any(self._owns_node(node) for _ in [0]):
-                out = node.outputs
+            if node.layer is layer:
                 from kerasish.engine import tree
-                return tree.map_structure(lambda t: t.shape, out)
+                return tree.map_structure(lambda t: t.shape, node.outputs)
         return getattr(layer, "_last_output_shape", None)
-
-    def _owns_node(self, node):
-        sched = getattr(self, "_schedule", None)
-        if sched is None:
-            return True
-        return True
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):

@@ -1,7 +1,6 @@
 """``keras.Sequential``: a plain stack of layers, one input and one output."""
 import torch
 
-from kerasish import backend
 from kerasish.engine import keras_tensor as kt_lib
 from kerasish.layers.base import Layer
 from kerasish.layers.input import InputLayer
@@ -122,7 +121,7 @@ class Sequential(Model):
 
     def build(self, input_shape=None):
         if input_shape is None:
-            raise ValueError(f"Sequential.build(): you must provide an `input_shape`. Received: None")
+            raise ValueError("Sequential.build(): you must provide an `input_shape`. Received: None")
         if self._seq_layers and isinstance(self._seq_layers[0], InputLayer):
             if self.built:
                 return

@@ -12,10 +12,6 @@ import torch
 from kerasish.engine import keras_tensor as kt_lib
 
 
-def _round_half_even(x):
-    return round(x)
-
-
 def _shrink(widths, max_width):
     excess = sum(widths) - max_width
     if excess <= 0:
@@ -25,7 +21,7 @@ def _shrink(widths, max_width):
     out = []
     for w in widths:
         if ratio_total > 0:
-            d = min(w, _round_half_even(remaining / ratio_total))
+            d = min(w, round(remaining / ratio_total))  # round half to even, as the renderer Keras uses
             out.append(w - d)
             remaining -= d
             ratio_total -= 1
@@ -76,34 +72,6 @@ def _weights_bytes(weights):
 
 def _count(weights):
     return sum(int(w.numel()) for w in weights)
-
-
-def _is_sequential_like(model):
-    from kerasish.models.functional import Functional
-    from kerasish.models.sequential import Sequential
-    if isinstance(model, Sequential):
-        return True
-    if not isinstance(model, Functional):
-        return True
-    for layer in model.layers:
-        nodes = [n for n in layer._inbound_nodes if _in_model(model, n)]
-        if len(nodes) > 1:
-            return False
-        if nodes and len(nodes[0].input_tensors) > 1:
-            return False
-    return len(model.inputs) == 1 and len(model.outputs) == 1
-
-
-def _in_model(model, node):
-    ids = model.__dict__.get("_summary_node_ids")
-    if ids is None:
-        ids = {id(layer) for layer, *_ in getattr(model, "_schedule", [])}
-        ids |= {id(t._keras_history[1]) for t in getattr(model, "_flat_inputs", [])}
-        nodes = set()
-        for layer, *_ in getattr(model, "_schedule", []):
-            pass
-        model.__dict__["_summary_node_ids"] = ids
-    return True
 
 
 def _model_nodes(model):

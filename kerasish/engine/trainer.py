@@ -622,11 +622,7 @@ class Trainer:
             verbose = verbose if r == 0 else 0
         self._setup_execution(training=False)
         cbs = self._make_callbacks(callbacks, verbose, 1, data.num_batches)
-        logs = self._evaluate_data(data, callbacks=cbs, silent=False)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return _format_logs(self._evaluate_data(data, callbacks=cbs, silent=False), return_dict)
 
     def _evaluate_data(self, data, callbacks=None, silent=False):
         from kerasish.callbacks.base import LazyLogs, pythonify_logs
